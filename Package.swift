@@ -1,0 +1,20 @@
+// swift-tools-version:6.0
+// docker-server: a per-connection REST server for the Docker Engine API. No package
+// dependencies: the toolchain (stdlib, Glibc) only.
+import PackageDescription
+
+let package = Package(
+    name: "docker-server",
+    products: [
+        .executable(name: "docker-server", targets: ["docker-server"]),
+    ],
+    targets: [
+        // Pure logic: parsing, routing, validation, policy, JSON. No syscalls.
+        .target(name: "DockerServerCore"),
+        // The only code that makes syscalls: stdin/stdout, the engine socket, files, processes.
+        .target(name: "DockerServerIO", dependencies: ["DockerServerCore"]),
+        .executableTarget(name: "docker-server", dependencies: ["DockerServerCore", "DockerServerIO"]),
+        .testTarget(name: "DockerServerCoreTests", dependencies: ["DockerServerCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["DockerServerCore"]),
+    ]
+)

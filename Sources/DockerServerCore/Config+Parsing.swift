@@ -1,0 +1,177 @@
+extension Config {
+    /// One option: its flag name (without `--`), whether it takes a value, and how it is applied.
+    struct Option: Sendable {
+        let name: String
+        let takesValue: Bool
+        let apply: @Sendable (inout Config, String) throws(ConfigError) -> Void
+        var environmentName: String { "DS_" + name.uppercased() }
+    }
+
+    static func int(_ name: String, _ text: String, min: Int, max: Int = Int.max) throws(ConfigError) -> Int {
+        guard let value = Int(text), value >= min, value <= max else {
+            throw ConfigError("--\(name): expected an integer from \(min) to \(max == Int.max ? "∞" : String(max)), got \"\(text)\"")
+        }
+        return value
+    }
+
+    static func bool(_ name: String, _ text: String) throws(ConfigError) -> Bool {
+        guard let value = RequestFields.parseBool(text) else {
+            throw ConfigError("--\(name): expected true or false, got \"\(text)\"")
+        }
+        return value
+    }
+
+    static let options: [Option] = [
+        Option(name: "port", takesValue: true) { c, v throws(ConfigError) in c.port = try int("port", v, min: 1, max: 65535) },
+        Option(name: "token", takesValue: true) { c, v in c.token = v },
+        Option(name: "token_file", takesValue: true) { c, v in c.tokenFile = v },
+        Option(name: "low_burst", takesValue: true) { c, v throws(ConfigError) in c.lowBurst = try int("low_burst", v, min: 1) },
+        Option(name: "mid_burst", takesValue: true) { c, v throws(ConfigError) in c.midBurst = try int("mid_burst", v, min: 1) },
+        Option(name: "high_burst", takesValue: true) { c, v throws(ConfigError) in c.highBurst = try int("high_burst", v, min: 1) },
+        Option(name: "auth_burst", takesValue: true) { c, v throws(ConfigError) in c.authBurst = try int("auth_burst", v, min: 1) },
+        Option(name: "https", takesValue: false) { c, v throws(ConfigError) in c.https = try bool("https", v) },
+        Option(name: "cert", takesValue: true) { c, v in c.certPath = v },
+        Option(name: "key", takesValue: true) { c, v in c.keyPath = v },
+        Option(name: "chain", takesValue: true) { c, v in c.chainPath = v },
+        Option(name: "cluster", takesValue: false) { c, v throws(ConfigError) in c.cluster = try bool("cluster", v) },
+        Option(name: "refresh_rate", takesValue: true) { c, v throws(ConfigError) in c.refreshRateMs = try int("refresh_rate", v, min: 100) },
+        Option(name: "cache_interval", takesValue: true) { c, v throws(ConfigError) in c.cacheIntervalMs = try int("cache_interval", v, min: 0) },
+        Option(name: "folder", takesValue: true) { c, v throws(ConfigError) in
+            guard !v.isEmpty else { throw ConfigError("--folder: must not be empty") }
+            c.folder = v
+        },
+        Option(name: "s3", takesValue: true) { c, v in c.s3Bucket = v },
+        Option(name: "log_level", takesValue: true) { c, v throws(ConfigError) in
+            guard let level = LogLevel.allCases.first(where: { $0.name == v.lowercased() }) else {
+                throw ConfigError("--log_level: expected trace, debug, info, warn, error or fatal, got \"\(v)\"")
+            }
+            c.logLevel = level
+        },
+        Option(name: "log_file", takesValue: true) { c, v throws(ConfigError) in
+            guard !v.isEmpty else { throw ConfigError("--log_file: must not be empty") }
+            c.logFile = v
+        },
+        Option(name: "log_expiry", takesValue: true) { c, v throws(ConfigError) in c.logExpiryDays = try int("log_expiry", v, min: 1) },
+        Option(name: "log_max_size", takesValue: true) { c, v throws(ConfigError) in c.logMaxSizeMB = try int("log_max_size", v, min: 1) },
+        Option(name: "max_body", takesValue: true) { c, v throws(ConfigError) in c.maxBodyBytes = try int("max_body", v, min: 0, max: 64 * 1024 * 1024) },
+        Option(name: "read_timeout", takesValue: true) { c, v throws(ConfigError) in c.readTimeoutSeconds = try int("read_timeout", v, min: 1, max: 3600) },
+        Option(name: "listen", takesValue: true) { c, v throws(ConfigError) in c.listen = try parseListen(v) },
+        Option(name: "max_connections", takesValue: true) { c, v throws(ConfigError) in c.maxConnections = try int("max_connections", v, min: 1, max: 4096) },
+    ]
+
+    /// `[ADDR:]PORT`, `[IPv6]:PORT`.
+    static func parseListen(_ text: String) throws(ConfigError) -> ListenAddress {
+        let bad = ConfigError("--listen: expected [ADDR:]PORT (e.g. 1717, 127.0.0.1:1717, [::1]:1717), got \"\(text)\"")
+        var host = ""
+        var portText = Substring(text)
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { throw bad }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            guard PortBinding.isIPv6(host) else { throw bad }
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else if let colon = text.lastIndex(of: ":") {
+            host = String(text[..<colon])
+            guard host.isEmpty || PortBinding.isIPv4(host) || host == "localhost" else { throw bad }
+            if host == "localhost" { host = "127.0.0.1" }
+            portText = text[text.index(after: colon)...]
+        }
+        guard let port = PortBinding.port(portText) else { throw bad }
+        return ListenAddress(host: host, port: port)
+    }
+
+    /// Parses the command line (without the program name) and the environment.
+    /// Flags take `--name value` or `--name=value`; switches (`--https`, `--cluster`) take no
+    /// value or `=true|false`. `DS_<NAME>` variables apply first, flags after them.
+    /// - Throws: `ConfigError` naming the option for unknown options, missing or bad values,
+    ///   and features not available yet.
+    public static func parse(arguments: [String], environment: [String: String]) throws(ConfigError) -> Command {
+        var config = Config()
+        if let host = environment["DOCKER_HOST"], !host.isEmpty { config.dockerHost = host }
+        for option in options {
+            if let value = environment[option.environmentName] {
+                do { try option.apply(&config, value) } catch {
+                    throw ConfigError("\(option.environmentName): " + error.message.drop { $0 != ":" }.dropFirst(2))
+                }
+            }
+        }
+        var subcommand: String?
+        var i = 0
+        while i < arguments.count {
+            let argument = arguments[i]
+            i += 1
+            if argument == "--help" || argument == "-h" { return .help }
+            if argument == "--version" || argument == "-V" { return .version }
+            guard argument.hasPrefix("--") else {
+                guard subcommand == nil, argument == "heartbeat" else {
+                    throw ConfigError("unexpected argument \"\(argument)\" (see --help)")
+                }
+                subcommand = argument
+                continue
+            }
+            let body = argument.dropFirst(2)
+            let name = String(body.prefix { $0 != "=" })
+            let inlineValue = body.contains("=") ? String(body.drop { $0 != "=" }.dropFirst()) : nil
+            guard let option = options.first(where: { $0.name == name }) else {
+                throw ConfigError("unknown option --\(name) (see --help)")
+            }
+            var value: String
+            if let inlineValue {
+                value = inlineValue
+            } else if !option.takesValue {
+                value = "true"
+            } else {
+                guard i < arguments.count else { throw ConfigError("--\(name): missing value") }
+                value = arguments[i]
+                i += 1
+            }
+            try option.apply(&config, value)
+        }
+        try config.checkAvailable()
+        if subcommand == "heartbeat" { return .heartbeat(config) }
+        return config.listen == nil ? .serve(config) : .listen(config)
+    }
+
+    /// Features of later releases answer a clear error instead of being silently ignored.
+    func checkAvailable() throws(ConfigError) {
+        if https { throw ConfigError("--https: HTTPS is not available in this version yet; terminate TLS in front of docker-server") }
+        if cluster { throw ConfigError("--cluster: cluster mode is not available in this version yet") }
+        if s3Bucket != nil { throw ConfigError("--s3: cluster mode (and its S3 store) is not available in this version yet") }
+    }
+
+    /// The `--help` text.
+    public static let helpText = """
+    docker-server — run Docker containers on this machine through a small token-protected REST API.
+
+    Usage:
+      docker-server [options]                  serve one HTTP connection on stdin/stdout
+                                               (systemd Accept=yes, xinetd, or a piped request)
+      docker-server --listen [ADDR:]PORT [options]
+                                               accept connections and run one process per connection
+      docker-server heartbeat [options]        cluster mode: publish this node's load once
+
+    Options (each also read from DS_<NAME>, e.g. DS_TOKEN; flags win):
+      --token TOKEN          API token (or DS_TOKEN, --token_file, $CREDENTIALS_DIRECTORY/token)
+      --token_file PATH      file holding the token
+      --port N               port for --listen without a port, and the cluster advertise port (1717)
+      --listen [ADDR:]PORT   built-in inetd mode
+      --max_connections N    concurrent connections in --listen mode (64)
+      --max_body BYTES       request body limit (10240)
+      --read_timeout S       seconds a client has to send its request (10)
+      --low_burst N          pull/run/exec requests per minute per IP (60)
+      --mid_burst N          rm requests per minute per IP (180)
+      --high_burst N         ps/logs requests per minute per IP (300)
+      --auth_burst N         failed authentications per minute per IP (10)
+      --folder PATH          shared folder for rate limits and cluster state (/tmp/docker-server)
+      --log_level L          trace|debug|info|warn|error|fatal (info)
+      --log_file PATTERN     log file, %DATE% = YYYY-MM-DD-HH (/tmp/docker-server-%DATE%.log)
+      --log_expiry DAYS      delete log files older than this (7)
+      --log_max_size MB      size cap per log file (10)
+      --https, --cert, --key, --chain, --cluster, --refresh_rate MS, --cache_interval MS, --s3 BUCKET
+                             reserved for HTTPS and cluster mode (not available in this version)
+      --help, --version
+
+    Environment: DOCKER_HOST (unix:///var/run/docker.sock or tcp://HOST:PORT).
+    Exit codes: 0 a response was written, 1 the client vanished or timed out,
+                100 usage or configuration error, 111 a system dependency failed.
+    """
+}

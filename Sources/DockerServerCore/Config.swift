@@ -1,0 +1,66 @@
+/// The server's configuration (SPEC §10): the original DockerServer's flags, each also read
+/// from `DS_<NAME>` in the environment; flags win over the environment.
+public struct Config: Sendable, Equatable {
+    /// `--port`: the port `--listen` binds when given no port, and the cluster's advertised port.
+    public var port = 1717
+    /// `--token` / `DS_TOKEN`.
+    public var token: String?
+    /// `--token_file` / `DS_TOKEN_FILE`: a file whose first line is the token.
+    public var tokenFile: String?
+    /// Requests per minute per client IP: low (pull, run, exec), mid (rm), high (ps, logs),
+    /// and failed authentications.
+    public var lowBurst = 60, midBurst = 180, highBurst = 300, authBurst = 10
+    /// `--https` and its files (SPEC §8).
+    public var https = false
+    public var certPath = "/certs/cert.pem", keyPath = "/certs/privkey.pem", chainPath = "/certs/chain.pem"
+    /// `--cluster` and its settings (SPEC §7); times in milliseconds.
+    public var cluster = false
+    public var refreshRateMs = 5000, cacheIntervalMs = 1000
+    public var folder = "/tmp/docker-server"
+    public var s3Bucket: String?
+    /// Logging (SPEC §9): level, file pattern (`%DATE%` = `YYYY-MM-DD-HH`), days, megabytes.
+    public var logLevel = LogLevel.info
+    public var logFile = "/tmp/docker-server-%DATE%.log"
+    public var logExpiryDays = 7, logMaxSizeMB = 10
+    /// `--max_body`, bytes; `--read_timeout`, seconds.
+    public var maxBodyBytes = Limits.defaultMaxBodyBytes
+    public var readTimeoutSeconds = Limits.defaultReadTimeoutSeconds
+    /// `--listen [ADDR:]PORT` and `--max_connections`.
+    public var listen: ListenAddress?
+    public var maxConnections = Limits.defaultMaxConnections
+    /// `DOCKER_HOST` (not a DS_ variable: the Docker CLI's own).
+    public var dockerHost = "unix:///var/run/docker.sock"
+
+    public init() {}
+}
+
+/// Where `--listen` binds: an address (IPv4, IPv6 or empty for all) and a TCP port.
+public struct ListenAddress: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+}
+
+/// Log levels in increasing severity (SPEC §9).
+public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
+    case trace, debug, info, warn, error, fatal
+    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
+    public var name: String { String(describing: self) }
+}
+
+/// What the command line asks the process to do.
+public enum Command: Sendable, Equatable {
+    /// Serve the one connection on stdin/stdout.
+    case serve(Config)
+    /// Cluster: publish this node's load once.
+    case heartbeat(Config)
+    /// Built-in inetd: accept on an address and spawn one process per connection.
+    case listen(Config)
+    case help
+    case version
+}
+
+/// A bad command line or environment: the message names the option.
+public struct ConfigError: Error, Equatable, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,62 @@
+/// How the handler reaches the Docker engine. Implemented over a real socket in
+/// DockerServerIO. Failures to reach the engine are thrown as `HTTPError` 502/503 with a
+/// clear message; engine answers of any status are returned, not thrown.
+public protocol EngineTransport {
+    /// Sends `request` and reads the whole answer.
+    /// - Parameter timeoutSeconds: deadline for the whole exchange.
+    func call(_ request: EngineRequest, timeoutSeconds: Int) throws(HTTPError) -> EngineResponse
+    /// Sends `request` and reads the answer's head; the body is read from the stream.
+    /// - Parameter timeoutSeconds: deadline for the head; body reads wait as long as needed.
+    func open(_ request: EngineRequest, timeoutSeconds: Int) throws(HTTPError) -> any EngineStream
+}
+
+/// An engine answer whose body is read as it arrives (logs, attach, exec, wait).
+public protocol EngineStream: AnyObject {
+    var status: Int { get }
+    var contentType: String? { get }
+    /// The next body bytes (de-chunked when chunked), or nil at the end.
+    func read() throws(HTTPError) -> [UInt8]?
+    /// Half-closes the request side (stdin EOF for a hijacked exec).
+    func closeWrite()
+    func close()
+}
+
+extension EngineStream {
+    /// Reads to the end, at most `limit` bytes.
+    /// - Throws: `HTTPError` 502 when the engine sends more than `limit`.
+    public func readAll(limit: Int = Limits.maxEngineBodyBytes) throws(HTTPError) -> [UInt8] {
+        var body: [UInt8] = []
+        while let chunk = try read() {
+            body.append(contentsOf: chunk)
+            if body.count > limit { throw HTTPError(502, "engine answer larger than \(limit) bytes", reason: "engine_too_large") }
+        }
+        return body
+    }
+
+    /// Reads the rest and turns it into a complete response.
+    public func response() throws(HTTPError) -> EngineResponse {
+        EngineResponse(status: status, contentType: contentType, body: try readAll())
+    }
+}
+
+/// Turns an engine error answer into the client's error (SPEC §3 statuses).
+public enum EngineErrors {
+    /// Maps the engine's status and message: 400/404/409 keep their status; a port already in
+    /// use is 409 whatever the engine said; other engine failures are 502 with its message.
+    public static func map(_ response: EngineResponse, context: String) -> HTTPError {
+        let message = response.message
+        let lower = message.lowercased()
+        if lower.contains("port is already allocated") || lower.contains("address already in use") {
+            return HTTPError(409, "\(context): host port already in use: \(message)", reason: "port_in_use")
+        }
+        switch response.status {
+        case 400: return HTTPError(400, "\(context): \(message)", reason: "engine_bad_request")
+        case 404: return HTTPError(404, "\(context): \(message)", reason: "not_found")
+        case 409: return HTTPError(409, "\(context): \(message)", reason: "conflict")
+        default:
+            if lower.contains("no such container") { return HTTPError(404, "\(context): \(message)", reason: "not_found") }
+            if lower.contains("invalid") { return HTTPError(400, "\(context): \(message)", reason: "engine_bad_request") }
+            return HTTPError(502, "\(context): the Docker engine answered \(response.status): \(message)", reason: "engine_error")
+        }
+    }
+}

@@ -1,0 +1,120 @@
+/// The status line and fields of an HTTP/1.x response (RFC 9112 §4), as the engine sends it.
+public struct HTTPResponseHead: Equatable, Sendable {
+    public var status: Int
+    public var fields: [HTTPField]
+
+    public init(status: Int, fields: [HTTPField]) {
+        self.status = status
+        self.fields = fields
+    }
+
+    /// The value of the first field named `name` (lowercase), or nil.
+    public func field(_ name: String) -> String? {
+        fields.first { $0.name.lowercased() == name }?.value
+    }
+
+    /// How the body is delimited (RFC 9112 §6.3): none for 1xx/204/304, chunked, a
+    /// `Content-Length`, or until the connection closes (nil length, `untilClose`).
+    public var framing: ResponseFraming {
+        if status == 101 { return .untilClose }
+        if (100..<200).contains(status) || status == 204 || status == 304 { return .length(0) }
+        if let te = field("transfer-encoding"), te.lowercased().contains("chunked") { return .chunked }
+        if let cl = field("content-length"), let n = Int(cl.trimmingSpaces), n >= 0 { return .length(n) }
+        return .untilClose
+    }
+}
+
+/// Response body framing.
+public enum ResponseFraming: Equatable, Sendable {
+    case length(Int)
+    case chunked
+    case untilClose
+}
+
+/// Parses a response head from the bytes received so far.
+public enum ResponseHeadParser {
+    /// The head and where the body starts, or nil when more bytes are needed.
+    /// - Throws: `HTTPError` 502 for a malformed or oversized head.
+    public static func parse(_ buffer: [UInt8], maxBytes: Int = 64 * 1024) throws(HTTPError) -> (HTTPResponseHead, bodyOffset: Int)? {
+        guard let end = RequestHeadParser.headerEnd(buffer, from: 0) else {
+            if buffer.count > maxBytes { throw bad("response head too large") }
+            return nil
+        }
+        let lines = buffer[0..<end.linesEnd].split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
+            line.last == 0x0D ? line.dropLast() : line
+        }
+        guard let statusLine = lines.first else { throw bad("empty response") }
+        let parts = statusLine.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2, parts[0].starts(with: Array("HTTP/1.".utf8)), parts[1].count == 3,
+              let status = Int(String(decoding: parts[1], as: UTF8.self)) else {
+            throw bad("malformed status line")
+        }
+        var fields: [HTTPField] = []
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { throw bad("malformed header field") }
+            fields.append(HTTPField(String(decoding: line[line.startIndex..<colon], as: UTF8.self),
+                                    String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingSpaces))
+        }
+        return (HTTPResponseHead(status: status, fields: fields), end.bodyOffset)
+    }
+
+    static func bad(_ why: String) -> HTTPError {
+        HTTPError(502, "the Docker engine sent an invalid HTTP answer: \(why)", reason: "engine_protocol")
+    }
+}
+
+/// Incremental decoder of a chunked response body (RFC 9112 §7.1) for streams of any
+/// length: feed the bytes as they arrive, get the data bytes out.
+public struct ChunkedStreamDecoder: Sendable {
+    enum State: Equatable, Sendable { case size, data(Int), dataEnd, trailer, done }
+    var state = State.size
+    var line: [UInt8] = []
+
+    public init() {}
+
+    /// True once the last chunk and its trailer section were read.
+    public var isDone: Bool { state == .done }
+
+    /// Consumes `input`; returns the data it carried.
+    /// - Throws: `HTTPError` 502 for malformed framing.
+    public mutating func feed(_ input: some Collection<UInt8>) throws(HTTPError) -> [UInt8] {
+        var out: [UInt8] = []
+        let bytes = Array(input)
+        var i = 0
+        while i < bytes.count, state != .done {
+            switch state {
+            case .data(let remaining):
+                let take = min(remaining, bytes.count - i)
+                out.append(contentsOf: bytes[i..<(i + take)])
+                i += take
+                state = remaining == take ? .dataEnd : .data(remaining - take)
+            case .size, .dataEnd, .trailer:
+                let byte = bytes[i]
+                i += 1
+                guard byte == 0x0A else {
+                    line.append(byte)
+                    if line.count > 4096 { throw ResponseHeadParser.bad("chunk line too long") }
+                    continue
+                }
+                if line.last == 0x0D { line.removeLast() }
+                defer { line.removeAll(keepingCapacity: true) }
+                switch state {
+                case .size:
+                    let text = String(decoding: line.prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self).trimmingSpaces
+                    guard !text.isEmpty, text.count <= 15, let size = Int(text, radix: 16) else {
+                        throw ResponseHeadParser.bad("invalid chunk size")
+                    }
+                    state = size == 0 ? .trailer : .data(size)
+                case .dataEnd:
+                    guard line.isEmpty else { throw ResponseHeadParser.bad("chunk data not followed by CRLF") }
+                    state = .size
+                default:
+                    if line.isEmpty { state = .done }
+                }
+            case .done:
+                break
+            }
+        }
+        return out
+    }
+}

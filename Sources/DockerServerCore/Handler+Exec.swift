@@ -1,0 +1,35 @@
+extension Handler {
+    /// `docker exec` (SPEC §3): ExecCreate, ExecStart attached (stdin closed at once when
+    /// `interactive`), output read to the end, then ExecInspect for the real exit code:
+    /// `200 {"id","exitCode","stdout","stderr"}`. Unknown container 404, stopped 409.
+    func exec(_ container: String, _ options: ExecOptions) throws(HTTPError) -> HTTPResponse {
+        let created = try engine.call(EngineAPI.execCreate(container, argv: options.argv, tty: options.tty, interactive: options.interactive),
+                                      timeoutSeconds: Limits.engineCallTimeoutSeconds)
+        guard created.status == 201, let execID = created.json?["Id"]?.stringValue, ContainerReference.isValid(execID) else {
+            throw EngineErrors.map(created, context: "exec in container \(container)")
+        }
+        let stream = try engine.open(EngineAPI.execStart(execID, tty: options.tty), timeoutSeconds: Limits.engineCallTimeoutSeconds)
+        defer { stream.close() }
+        guard stream.status == 101 || stream.status == 200 else {
+            throw EngineErrors.map(try stream.response(), context: "starting exec in container \(container)")
+        }
+        if options.interactive { stream.closeWrite() }
+        let output = try collect(stream, multiplexed: !options.tty)
+        let exitCode = try execExitCode(execID, container: container)
+        return HTTPResponse(status: 200, json: .object([("id", .string(container)), ("exitCode", .int(exitCode))] + output.members))
+    }
+
+    /// The exec's exit code. The engine may still report it running for a moment after its
+    /// stream ended, so ask again briefly (up to about 5 s).
+    func execExitCode(_ execID: String, container: String) throws(HTTPError) -> Int {
+        for attempt in 0..<100 {
+            let answer = try engine.call(EngineAPI.execInspect(execID), timeoutSeconds: Limits.engineCallTimeoutSeconds)
+            guard answer.status == 200, let json = answer.json else {
+                throw EngineErrors.map(answer, context: "inspecting exec in container \(container)")
+            }
+            if json["Running"] != .bool(true), let code = json["ExitCode"]?.intValue { return code }
+            services.sleep(milliseconds: attempt < 10 ? 5 : 50)
+        }
+        throw HTTPError(502, "exec in container \(container): the engine did not report an exit code", reason: "engine_error")
+    }
+}

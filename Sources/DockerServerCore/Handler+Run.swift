@@ -1,0 +1,86 @@
+extension Handler {
+    /// `docker run` (SPEC §3). Detached: create, start, `201 {"id","name"}`. Attached: create,
+    /// attach and wait before start (as the docker CLI does, so output is complete even for a
+    /// container that exits at once), start, read the output to the end, `200
+    /// {"id","name","exitCode","stdout","stderr"}`. With `remove` the engine's AutoRemove
+    /// deletes the container when it exits, even if this process is gone by then. A missing
+    /// image is pulled first. A container whose start fails is removed before answering.
+    func run(_ options: RunOptions) throws(HTTPError) -> HTTPResponse {
+        let id = try createContainer(options)
+        if options.detach {
+            try startContainer(id, name: options.name)
+            return HTTPResponse(status: 201, json: .object([("id", .string(id)), ("name", .string(options.name))]))
+        }
+        let attach = try openOrCleanUp(EngineAPI.attach(id), container: id, context: "attaching to \(options.name)")
+        defer { attach.close() }
+        let wait = try openOrCleanUp(EngineAPI.wait(id, untilRemoved: options.remove), container: id,
+                                     context: "waiting for \(options.name)")
+        defer { wait.close() }
+        try startContainer(id, name: options.name)
+        let output = try collect(attach, multiplexed: true)
+        let waited = try wait.readAll()
+        guard let result = try? JSON.parse(waited), let exitCode = result["StatusCode"]?.intValue else {
+            throw HTTPError(502, "waiting for \(options.name): unexpected engine answer", reason: "engine_error")
+        }
+        return HTTPResponse(status: 200, json: .object(
+            [("id", .string(id)), ("name", .string(options.name)), ("exitCode", .int(exitCode))] + output.members))
+    }
+
+    /// ContainerCreate, pulling the image first when the engine does not have it.
+    /// - Returns: the new container's full id.
+    func createContainer(_ options: RunOptions) throws(HTTPError) -> String {
+        let request = EngineAPI.create(name: options.name, config: options.createConfig)
+        var answer = try engine.call(request, timeoutSeconds: Limits.engineCallTimeoutSeconds)
+        if answer.status == 404, answer.message.lowercased().contains("no such image") {
+            try pullImage(options.image)
+            answer = try engine.call(request, timeoutSeconds: Limits.engineCallTimeoutSeconds)
+        }
+        guard answer.status == 201, let id = answer.json?["Id"]?.stringValue, ContainerReference.isValid(id) else {
+            if answer.status == 409 {
+                throw HTTPError(409, "container name \"\(options.name)\" is already in use: \(answer.message)", reason: "name_in_use")
+            }
+            if answer.status == 404 {
+                throw HTTPError(404, "creating \(options.name): image not found: \(answer.message)", reason: "image_not_found")
+            }
+            throw EngineErrors.map(answer, context: "creating container \(options.name)")
+        }
+        return id
+    }
+
+    /// ContainerStart; on failure the created container is removed and the error returned
+    /// (a host port already taken is 409).
+    func startContainer(_ id: String, name: String) throws(HTTPError) {
+        let answer: EngineResponse
+        do throws(HTTPError) {
+            answer = try engine.call(EngineAPI.start(id), timeoutSeconds: Limits.engineCallTimeoutSeconds)
+        } catch {
+            removeQuietly(id)
+            throw error
+        }
+        guard answer.status == 204 || answer.status == 304 else {
+            removeQuietly(id)
+            throw EngineErrors.map(answer, context: "starting container \(name)")
+        }
+    }
+
+    /// Opens a stream; when that fails the container is removed.
+    func openOrCleanUp(_ request: EngineRequest, container id: String, context: String) throws(HTTPError) -> any EngineStream {
+        do throws(HTTPError) {
+            let stream = try engine.open(request, timeoutSeconds: Limits.engineCallTimeoutSeconds)
+            guard stream.status == 101 || stream.status == 200 else {
+                let answer = (try? stream.response()) ?? EngineResponse(status: stream.status, body: [])
+                stream.close()
+                throw EngineErrors.map(answer, context: context)
+            }
+            return stream
+        } catch {
+            removeQuietly(id)
+            throw error
+        }
+    }
+
+    /// `docker rm -f` whose failure is ignored (clean-up after another error).
+    func removeQuietly(_ id: String) {
+        _ = try? engine.call(EngineAPI.remove(id), timeoutSeconds: Limits.engineCallTimeoutSeconds)
+    }
+}

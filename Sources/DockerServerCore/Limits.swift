@@ -1,0 +1,25 @@
+/// Every fixed limit of the server, with its unit in its name. Configurable ones have their
+/// defaults here and are overridden by `Config`.
+public enum Limits {
+    /// Request line plus header fields, bytes (SPEC §4): past it, 431.
+    public static let maxHeaderBytes = 16 * 1024
+    /// Default request body limit, bytes (`--max_body`, the original's 10 KiB): past it, 413.
+    public static let defaultMaxBodyBytes = 10 * 1024
+    /// Default time a client has to send its whole request, seconds (`--read_timeout`).
+    public static let defaultReadTimeoutSeconds = 10
+    /// Time a client has to take each part of the response, seconds.
+    public static let writeTimeoutSeconds = 30
+    /// Time to connect to the engine, seconds.
+    public static let engineConnectTimeoutSeconds = 5
+    /// Time an ordinary engine call may take, seconds.
+    public static let engineCallTimeoutSeconds = 120
+    /// Time a pull may take, seconds.
+    public static let enginePullTimeoutSeconds = 1800
+    /// Largest engine answer read into memory (container lists, inspect), bytes.
+    public static let maxEngineBodyBytes = 64 * 1024 * 1024
+    /// Largest stdout or stderr kept for a JSON answer (run, exec, logs), bytes each; the
+    /// rest is dropped and `"truncated":true` is added.
+    public static let maxOutputBytes = 16 * 1024 * 1024
+    /// Default concurrent connections served by `--listen`.
+    public static let defaultMaxConnections = 64
+}

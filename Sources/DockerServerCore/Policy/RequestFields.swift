@@ -1,0 +1,153 @@
+/// The fields of a request body (SPEC §3), from `application/x-www-form-urlencoded` with
+/// bracket maps (`ports[8080]=80`) or from a JSON object, in one shape.
+public struct RequestFields: Sendable {
+    public enum Value: Equatable, Sendable {
+        case text(String)
+        /// `name[key]=value` pairs, or a JSON object, in order.
+        case map([Pair])
+        /// `name[]=a&name[]=b`, or a JSON array of strings.
+        case list([String])
+    }
+
+    public struct Pair: Equatable, Sendable {
+        public var key: String
+        public var value: String
+    }
+
+    public var values: [String: Value] = [:]
+
+    public init() {}
+
+    /// Decodes a body by its `Content-Type` (nil or empty: form data, curl `--data`'s habit).
+    /// - Throws: `HTTPError` 415 for another media type, 400 for malformed data.
+    public init(body: [UInt8], contentType: String?) throws(HTTPError) {
+        let mediaType = (contentType ?? "").split(separator: ";").first.map { $0.trimmingSpaces.lowercased() } ?? ""
+        if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { self.init(); return }
+        switch mediaType {
+        case "", "application/x-www-form-urlencoded":
+            guard let text = String(validating: body, as: UTF8.self) else { throw HTTPError.badRequest("form body is not valid UTF-8") }
+            try self.init(form: text.trimmingSpaces.filter { $0 != "\r\n" && $0 != "\n" })
+        case "application/json":
+            try self.init(json: body)
+        default:
+            guard mediaType.hasSuffix("+json") else {
+                throw HTTPError(415, "unsupported Content-Type \"\(mediaType)\": send application/x-www-form-urlencoded or application/json",
+                            reason: "bad_media_type")
+            }
+            try self.init(json: body)
+        }
+    }
+
+    /// Decodes form data: `name=value`, `name[key]=value`, `name[]=value`.
+    /// - Throws: `HTTPError` 400 for bad escapes, a malformed bracket, or a field given twice
+    ///   in different shapes or twice as plain text.
+    public init(form: String) throws(HTTPError) {
+        for (rawName, value) in try PercentEncoding.formPairs(form) {
+            guard let open = rawName.firstIndex(of: "[") else {
+                guard values[rawName] == nil else { throw HTTPError.badRequest("field \"\(rawName)\" given more than once") }
+                values[rawName] = .text(value)
+                continue
+            }
+            guard rawName.hasSuffix("]"), open > rawName.startIndex else {
+                throw HTTPError.badRequest("malformed field name \"\(rawName)\" (expected name[key])")
+            }
+            let name = String(rawName[..<open])
+            let key = String(rawName[rawName.index(after: open)..<rawName.index(before: rawName.endIndex)])
+            switch (values[name], key.isEmpty) {
+            case (nil, true): values[name] = .list([value])
+            case (.list(let items)?, true): values[name] = .list(items + [value])
+            case (nil, false): values[name] = .map([Pair(key: key, value: value)])
+            case (.map(let pairs)?, false): values[name] = .map(pairs + [Pair(key: key, value: value)])
+            default: throw HTTPError.badRequest("field \"\(name)\" given in more than one form")
+            }
+        }
+    }
+
+    /// Decodes a JSON object body. Strings, numbers and booleans become text; objects maps
+    /// (of strings or numbers); arrays lists (of strings); null is the same as absent.
+    /// - Throws: `HTTPError` 400 for invalid JSON or other shapes.
+    public init(json body: [UInt8]) throws(HTTPError) {
+        let json: JSON
+        do { json = try JSON.parse(body) } catch {
+            throw HTTPError.badRequest("invalid JSON body: \(error.message) at byte \(error.offset)")
+        }
+        guard case let .object(members) = json else { throw HTTPError.badRequest("JSON body must be an object") }
+        for (name, value) in members {
+            switch value {
+            case .null: continue
+            case .object(let inner):
+                var pairs: [Pair] = []
+                for (key, item) in inner {
+                    guard let text = RequestFields.scalarText(item) else {
+                        throw HTTPError.badRequest("field \"\(name)\" must map strings to strings")
+                    }
+                    pairs.append(Pair(key: key, value: text))
+                }
+                values[name] = .map(pairs)
+            case .array(let items): values[name] = .list(try ArgvSplitter.strings(items))
+            default: values[name] = .text(RequestFields.scalarText(value) ?? "")
+            }
+        }
+    }
+
+    static func scalarText(_ json: JSON) -> String? {
+        switch json {
+        case .string(let s): return s
+        case .number(let n): return n
+        case .bool(let b): return b ? "true" : "false"
+        default: return nil
+        }
+    }
+
+    /// The text of field `name`, nil if absent.
+    /// - Throws: `HTTPError` 400 if it is a map or list.
+    public func text(_ name: String) throws(HTTPError) -> String? {
+        switch values[name] {
+        case nil: return nil
+        case .text(let s)?: return s
+        default: throw HTTPError.badRequest("field \"\(name)\" must be a single value")
+        }
+    }
+
+    /// Field `name` as a boolean (`true/false/1/0/on/off/yes/no`, any case), `defaultValue` if absent.
+    /// - Throws: `HTTPError` 400 for another value.
+    public func bool(_ name: String, default defaultValue: Bool = false) throws(HTTPError) -> Bool {
+        guard let text = try text(name) else { return defaultValue }
+        guard let value = RequestFields.parseBool(text) else {
+            throw HTTPError.badRequest("field \"\(name)\" must be a boolean (true/false/1/0/on/off/yes/no), got \"\(text)\"")
+        }
+        return value
+    }
+
+    /// Parses `true/false/1/0/on/off/yes/no` (any case).
+    public static func parseBool(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "1", "on", "yes": return true
+        case "false", "0", "off", "no": return false
+        default: return nil
+        }
+    }
+
+    /// Field `name` as a map (empty if absent).
+    /// - Throws: `HTTPError` 400 if it is text or a list.
+    public func map(_ name: String) throws(HTTPError) -> [Pair] {
+        switch values[name] {
+        case nil: return []
+        case .map(let pairs)?: return pairs
+        default: throw HTTPError.badRequest("field \"\(name)\" must be a map, e.g. \(name)[KEY]=VALUE or {\"\(name)\":{\"KEY\":\"VALUE\"}}")
+        }
+    }
+
+    /// The `data` field as argv (SPEC §3), nil if absent or empty.
+    /// - Throws: `HTTPError` 400 for bad quoting or a map.
+    public func argv(_ name: String = "data") throws(HTTPError) -> [String]? {
+        let argv: [String]
+        switch values[name] {
+        case nil: return nil
+        case .list(let items)?: argv = items
+        case .text(let s)?: argv = try ArgvSplitter.argv(from: s)
+        case .map?: throw HTTPError.badRequest("field \"\(name)\" must be a command string or an array of strings", reason: "bad_data")
+        }
+        return argv.isEmpty ? nil : argv
+    }
+}

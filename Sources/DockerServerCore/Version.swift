@@ -1,0 +1,4 @@
+/// The release of docker-server.
+public enum Version {
+    public static let current = "0.1.0"
+}

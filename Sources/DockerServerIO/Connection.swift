@@ -1,0 +1,222 @@
+import Glibc
+import DockerServerCore
+
+/// Serves the one HTTP request on stdin/stdout (SPEC §4): reads the head against the read
+/// deadline, checks the token before the body is read, answers `100 Continue` only then,
+/// reads the body, routes, calls the engine, writes the whole answer with `Connection:
+/// close`, logs one access line, and returns the exit code.
+public final class Connection: ResponseStream {
+    let input: Int32 = 0
+    let output: Int32 = 1
+    let config: Config
+    let environment: [String: String]
+    let logger: Logger
+    let startedMs = Syscalls.monotonicMs()
+    let client: String
+    var buffer: [UInt8] = []
+    var method = "-"
+    var path = "-"
+    var status = 0
+    var bytesSent = 0
+    var omitBody = false
+    var clientGone = false
+    var timedOut = false
+
+    public init(config: Config, environment: [String: String], logger: Logger) {
+        self.config = config
+        self.environment = environment
+        self.logger = logger
+        client = PeerAddress.of(fd: 0, environment: environment)
+    }
+
+    /// Exit codes (tipidee's table): 0 a response was written, 1 the client vanished or
+    /// timed out before one could be.
+    public func serve() -> Int32 {
+        let deadline = startedMs + Int64(config.readTimeoutSeconds) * 1000
+        do throws(HTTPError) {
+            let request = try readRequest(deadline: deadline)
+            guard let request else { return 1 }
+            try respond(to: request)
+        } catch {
+            if error.reason == "client_gone" {
+                clientGone = true
+            } else {
+                send(error: error)
+            }
+            timedOut = error.reason == "read_timeout"
+        }
+        finish()
+        return clientGone || timedOut || status == 0 ? 1 : 0
+    }
+
+    // MARK: Reading
+
+    /// Reads more of the request before `deadline`.
+    /// - Returns: false at end of input.
+    /// - Throws: `HTTPError` 408 when the deadline passes.
+    func receive(deadline: Int64) throws(HTTPError) -> Bool {
+        switch Syscalls.read(input, deadline: deadline) {
+        case .data(let bytes):
+            buffer.append(contentsOf: bytes)
+            return true
+        case .timedOut:
+            throw HTTPError(408, "request not received within \(config.readTimeoutSeconds) s", reason: "read_timeout")
+        case .endOfFile, .hangup, .failed:
+            return false
+        }
+    }
+
+    /// Reads and checks the request. Returns nil when the client sent nothing at all.
+    func readRequest(deadline: Int64) throws(HTTPError) -> HTTPRequest? {
+        var parsed: (HTTPRequestHead, Int)?
+        while parsed == nil {
+            if case let .head(head, bodyOffset) = try RequestHeadParser.parse(buffer, maxHeaderBytes: Limits.maxHeaderBytes) {
+                parsed = (head, bodyOffset)
+                break
+            }
+            guard try receive(deadline: deadline) else {
+                if buffer.allSatisfy({ $0 == 0x0D || $0 == 0x0A }) { return nil }
+                throw HTTPError.badRequest("connection closed before the request header section was complete", reason: "incomplete_request")
+            }
+        }
+        guard let (head, bodyOffset) = parsed else { return nil }
+        method = head.method
+        path = String(head.target.prefix { $0 != "?" }.prefix(256))
+        omitBody = head.method == "HEAD"
+        let framing = try RequestHeadParser.framing(of: head)
+        try authenticate(head)
+        if case .length(let n) = framing, n > config.maxBodyBytes {
+            throw HTTPError(413, "request body of \(n) bytes is larger than the limit of \(config.maxBodyBytes) bytes", reason: "body_too_large")
+        }
+        if let expect = head.field("expect") {
+            guard expect.lowercased() == "100-continue" else {
+                throw HTTPError(417, "unsupported expectation \"\(expect)\"", reason: "bad_expect")
+            }
+            if framing != .none, buffer.count == bodyOffset, head.minorVersion == 1 {
+                Syscalls.writeAll(output, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), deadline: deadline)
+            }
+        }
+        buffer.removeFirst(bodyOffset)
+        var body: [UInt8] = []
+        switch framing {
+        case .none:
+            break
+        case .length(let n):
+            while buffer.count < n {
+                guard try receive(deadline: deadline) else {
+                    throw HTTPError.badRequest("connection closed after \(buffer.count) of \(n) body bytes", reason: "incomplete_body")
+                }
+            }
+            body = Array(buffer.prefix(n))
+        case .chunked:
+            while true {
+                if case let .complete(decoded, _) = try ChunkedDecoder.decode(buffer, maxBodyBytes: config.maxBodyBytes) {
+                    body = decoded
+                    break
+                }
+                guard try receive(deadline: deadline) else {
+                    throw HTTPError.badRequest("connection closed inside the chunked body", reason: "incomplete_body")
+                }
+            }
+        }
+        return HTTPRequest(head: head, body: body)
+    }
+
+    /// SPEC §5: no token configured → 503; missing or wrong → 401 with `WWW-Authenticate`.
+    func authenticate(_ head: HTTPRequestHead) throws(HTTPError) {
+        let (token, problem) = TokenSource.resolve(config: config, environment: environment)
+        guard let token else {
+            logger.log(.error, "no_token", [("detail", problem ?? "")])
+            throw HTTPError(503, "the server has no API token configured; it refuses every request until one is set", reason: "no_token")
+        }
+        switch Authenticator.check(authorization: head.field("authorization"), token: token) {
+        case .accepted:
+            return
+        case .missing:
+            throw HTTPError(401, "authentication required: send Authorization: Bearer TOKEN or Basic credentials", reason: "auth_missing",
+                            headers: [("WWW-Authenticate", Authenticator.challenge)])
+        case .rejected:
+            throw HTTPError(401, "invalid token", reason: "auth_failed", headers: [("WWW-Authenticate", Authenticator.challenge)])
+        }
+    }
+
+    // MARK: Handling
+
+    func respond(to request: HTTPRequest) throws(HTTPError) {
+        let target = try RequestTarget(request.head.target)
+        let route = try Router.route(method: request.head.method, path: target.path)
+        let engineEndpoint: EngineEndpoint
+        do { engineEndpoint = try EngineEndpoint(config.dockerHost) } catch {
+            throw HTTPError(503, error.message, reason: "engine_unreachable")
+        }
+        let watch: Int32? = Syscalls.isSocket(input) ? input : nil
+        let handler = Handler(engine: EngineClient(endpoint: engineEndpoint, clientWatchFD: watch), services: SystemServices())
+        if let response = try handler.handle(route, request: request, target: target, stream: self) {
+            send(response)
+        }
+    }
+
+    // MARK: Writing
+
+    var writeDeadline: Int64 { Syscalls.monotonicMs() + Int64(Limits.writeTimeoutSeconds) * 1000 }
+
+    func send(_ response: HTTPResponse) {
+        status = response.status
+        let bytes = response.serialize(omitBody: omitBody, date: Logger.httpDate())
+        if Syscalls.writeAll(output, bytes, deadline: writeDeadline) {
+            bytesSent += omitBody ? 0 : response.body.count
+        } else {
+            clientGone = true
+        }
+    }
+
+    /// An error as JSON; for HEAD (pull) also in `X-Error`, since HEAD answers have no body.
+    func send(error: HTTPError) {
+        guard status == 0 else { return }  // a stream already started: nothing more to say
+        var response = error.response
+        if omitBody {
+            let text = String(error.message.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F ? Character($0) : "?" })
+            response.headers.append(("X-Error", String(text.prefix(1024))))
+        }
+        if error.status >= 500 {
+            logger.log(.error, error.reason, [("client", client), ("method", method), ("path", path), ("detail", error.message)])
+        } else if error.status == 401 {
+            logger.log(.warn, error.reason, [("client", client), ("method", method), ("path", path)])
+        }
+        send(response)
+    }
+
+    public func begin(status: Int, headers: [(String, String)]) -> Bool {
+        self.status = status
+        let head = HTTPResponse.head(status: status, headers: headers, contentLength: nil, date: Logger.httpDate())
+        clientGone = !Syscalls.writeAll(output, head, deadline: writeDeadline)
+        return !clientGone
+    }
+
+    public func send(_ bytes: [UInt8]) -> Bool {
+        guard !clientGone, !bytes.isEmpty else { return !clientGone }
+        clientGone = !Syscalls.writeAll(output, HTTPResponse.chunk(bytes), deadline: writeDeadline)
+        if !clientGone { bytesSent += bytes.count }
+        return !clientGone
+    }
+
+    public func end() {
+        guard !clientGone else { return }
+        clientGone = !Syscalls.writeAll(output, HTTPResponse.lastChunk, deadline: writeDeadline)
+    }
+
+    /// Logs the access line and closes gracefully: half-close, then drain what the client
+    /// still sends (up to 1 s), so an early answer (401, 413) is not lost to a TCP reset.
+    func finish() {
+        let elapsed = Syscalls.monotonicMs() - startedMs
+        if status != 0 {
+            logger.log(.info, "access", [("client", client), ("method", method), ("path", path), ("status", String(status)),
+                                         ("bytes", String(bytesSent)), ("ms", String(elapsed))])
+        }
+        guard Syscalls.isSocket(output) else { return }
+        shutdown(output, Int32(SHUT_WR))
+        let lingerDeadline = Syscalls.monotonicMs() + 1000
+        var drained = 0
+        while drained < 1 << 20, case let .data(bytes) = Syscalls.read(input, deadline: lingerDeadline) { drained += bytes.count }
+    }
+}

@@ -1,0 +1,244 @@
+import Glibc
+import DockerServerCore
+
+/// Where the Docker engine listens, from `DOCKER_HOST` (SPEC §2).
+public enum EngineEndpoint: Equatable, Sendable {
+    case unix(path: String)
+    case tcp(host: String, port: Int)
+
+    /// Parses `unix:///path`, `tcp://host:port` (also `http://`).
+    /// - Throws: `ConfigError` naming DOCKER_HOST.
+    public init(_ text: String) throws(ConfigError) {
+        if text.hasPrefix("unix://") {
+            let path = String(text.dropFirst("unix://".count))
+            guard path.hasPrefix("/"), path.utf8.count < 108 else { throw ConfigError("DOCKER_HOST: bad unix socket path in \"\(text)\"") }
+            self = .unix(path: path)
+            return
+        }
+        for scheme in ["tcp://", "http://"] where text.hasPrefix(scheme) {
+            var rest = Substring(text.dropFirst(scheme.count))
+            if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
+            var host = rest, portText: Substring = "2375"
+            if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+                host = rest[rest.index(after: rest.startIndex)..<close]
+                let after = rest[rest.index(after: close)...]
+                if after.hasPrefix(":") { portText = after.dropFirst() }
+            } else if let colon = rest.lastIndex(of: ":") {
+                host = rest[..<colon]
+                portText = rest[rest.index(after: colon)...]
+            }
+            guard !host.isEmpty, let port = Int(portText), (1...65535).contains(port) else {
+                throw ConfigError("DOCKER_HOST: expected tcp://HOST:PORT, got \"\(text)\"")
+            }
+            self = .tcp(host: String(host), port: port)
+            return
+        }
+        throw ConfigError("DOCKER_HOST: expected unix:///path or tcp://host:port, got \"\(text)\"")
+    }
+
+    public var description: String {
+        switch self {
+        case .unix(let path): return "unix://\(path)"
+        case .tcp(let host, let port): return "tcp://\(host):\(port)"
+        }
+    }
+}
+
+/// `EngineTransport` over a real socket: one connection per engine call, HTTP/1.1 with
+/// `Connection: close`; hijacked streams (attach, exec) use `Upgrade: tcp` as the docker CLI.
+public final class EngineClient: EngineTransport {
+    public let endpoint: EngineEndpoint
+    /// The client's socket: while a stream waits for the engine, the client hanging up ends
+    /// the wait (logs `follow`).
+    let clientWatchFD: Int32?
+
+    public init(endpoint: EngineEndpoint, clientWatchFD: Int32?) {
+        self.endpoint = endpoint
+        self.clientWatchFD = clientWatchFD
+    }
+
+    func unreachable(_ why: String) -> HTTPError {
+        HTTPError(503, "the Docker engine at \(endpoint.description) is unreachable: \(why)", reason: "engine_unreachable")
+    }
+
+    /// Connects before `deadline` (monotonic ms).
+    /// - Throws: `HTTPError` 503 when the engine cannot be reached.
+    func connect(deadline: Int64) throws(HTTPError) -> Int32 {
+        switch endpoint {
+        case .unix(let path):
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { throw unreachable(Syscalls.errorText(errno)) }
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
+            }
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            guard result == 0 else {
+                let code = errno
+                close(fd)
+                throw unreachable(Syscalls.errorText(code))
+            }
+            return fd
+        case .tcp(let host, let port):
+            var hints = addrinfo()
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            var list: UnsafeMutablePointer<addrinfo>?
+            guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
+                throw unreachable("cannot resolve \(host)")
+            }
+            defer { freeaddrinfo(list) }
+            var lastError = "no address"
+            var entry: UnsafeMutablePointer<addrinfo>? = first
+            while let info = entry {
+                entry = info.pointee.ai_next
+                let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+                guard fd >= 0 else { continue }
+                if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 || errno == EINPROGRESS {
+                    if Syscalls.wait(fd, events: Int16(POLLOUT), deadline: deadline) == .ready {
+                        var code: Int32 = 0
+                        var length = socklen_t(MemoryLayout<Int32>.size)
+                        getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length)
+                        if code == 0 { return fd }
+                        lastError = Syscalls.errorText(code)
+                    } else {
+                        lastError = "connection timed out"
+                    }
+                } else {
+                    lastError = Syscalls.errorText(errno)
+                }
+                close(fd)
+            }
+            throw unreachable(lastError)
+        }
+    }
+
+    public func call(_ request: EngineRequest, timeoutSeconds: Int) throws(HTTPError) -> EngineResponse {
+        let deadline = Syscalls.monotonicMs() + Int64(timeoutSeconds) * 1000
+        let stream = try openStream(request, deadline: deadline)
+        defer { stream.close() }
+        return try stream.response()
+    }
+
+    public func open(_ request: EngineRequest, timeoutSeconds: Int) throws(HTTPError) -> any EngineStream {
+        let stream = try openStream(request, deadline: Syscalls.monotonicMs() + Int64(timeoutSeconds) * 1000)
+        stream.deadline = nil
+        stream.watch = clientWatchFD
+        return stream
+    }
+
+    func openStream(_ request: EngineRequest, deadline: Int64) throws(HTTPError) -> EngineSocketStream {
+        let connectDeadline = min(deadline, Syscalls.monotonicMs() + Int64(Limits.engineConnectTimeoutSeconds) * 1000)
+        let fd = try connect(deadline: connectDeadline)
+        var head = "\(request.method) \(request.path) HTTP/1.1\r\nHost: docker\r\nUser-Agent: docker-server/\(Version.current)\r\n"
+        head += request.hijack ? "Connection: Upgrade\r\nUpgrade: tcp\r\n" : "Connection: close\r\n"
+        if let body = request.body {
+            head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+        } else if request.method == "POST" {
+            head += "Content-Length: 0\r\n"
+        }
+        head += "\r\n"
+        var bytes = Array(head.utf8)
+        if let body = request.body { bytes.append(contentsOf: body) }
+        let stream = EngineSocketStream(fd: fd, deadline: deadline, endpoint: endpoint.description)
+        guard Syscalls.writeAll(fd, bytes, deadline: deadline) else {
+            stream.close()
+            throw unreachable("sending the request failed")
+        }
+        try stream.readHead()
+        return stream
+    }
+}
+
+/// An engine answer read from its socket.
+final class EngineSocketStream: EngineStream {
+    let fd: Int32
+    var deadline: Int64?
+    var watch: Int32?
+    let endpoint: String
+    var buffer: [UInt8] = []
+    var head = HTTPResponseHead(status: 0, fields: [])
+    var framing = ResponseFraming.untilClose
+    var chunked = ChunkedStreamDecoder()
+    var finished = false
+    var closed = false
+
+    init(fd: Int32, deadline: Int64, endpoint: String) {
+        self.fd = fd
+        self.deadline = deadline
+        self.endpoint = endpoint
+    }
+
+    var status: Int { head.status }
+    var contentType: String? { head.field("content-type") }
+
+    /// Reads more bytes from the socket; nil at end of file.
+    func receive() throws(HTTPError) -> [UInt8]? {
+        switch Syscalls.read(fd, deadline: deadline, watch: watch) {
+        case .data(let bytes): return bytes
+        case .endOfFile: return nil
+        case .timedOut: throw HTTPError(502, "the Docker engine at \(endpoint) did not answer in time", reason: "engine_timeout")
+        case .hangup: throw HTTPError(499, "the client closed the connection", reason: "client_gone")
+        case .failed(let code): throw HTTPError(502, "reading from the Docker engine failed: \(Syscalls.errorText(code))", reason: "engine_io")
+        }
+    }
+
+    func readHead() throws(HTTPError) {
+        while true {
+            if let (parsed, offset) = try ResponseHeadParser.parse(buffer) {
+                head = parsed
+                framing = parsed.framing
+                buffer.removeFirst(offset)
+                if case .length(let n) = framing, n == 0 { finished = true }
+                return
+            }
+            guard let bytes = try receive() else {
+                throw HTTPError(502, "the Docker engine at \(endpoint) closed the connection without an answer", reason: "engine_protocol")
+            }
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    func read() throws(HTTPError) -> [UInt8]? {
+        while !finished {
+            var bytes: [UInt8]
+            if buffer.isEmpty {
+                guard let received = try receive() else {
+                    finished = true
+                    if case .untilClose = framing { return nil }
+                    throw HTTPError(502, "the Docker engine closed the connection mid-answer", reason: "engine_protocol")
+                }
+                bytes = received
+            } else {
+                bytes = buffer
+                buffer = []
+            }
+            switch framing {
+            case .untilClose:
+                return bytes
+            case .length(let remaining):
+                let take = min(remaining, bytes.count)
+                framing = .length(remaining - take)
+                if remaining - take == 0 { finished = true }
+                if take > 0 { return Array(bytes[0..<take]) }
+            case .chunked:
+                let data = try chunked.feed(bytes)
+                if chunked.isDone { finished = true }
+                if !data.isEmpty { return data }
+            }
+        }
+        return nil
+    }
+
+    func closeWrite() { shutdown(fd, Int32(SHUT_WR)) }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        Glibc.close(fd)
+    }
+
+    deinit { close() }
+}

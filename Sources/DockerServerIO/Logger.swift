@@ -1,0 +1,101 @@
+import Glibc
+import DockerServerCore
+
+/// Writes one-line `key=value` log records (SPEC §9). Under systemd (`JOURNAL_STREAM` set)
+/// to stderr with an sd-daemon `<N>` priority prefix; otherwise appended to the file named by
+/// `--log_file` (`%DATE%` = UTC `YYYY-MM-DD-HH`) with one `write(2)` per line, so concurrent
+/// processes never interleave inside a line. Never to stderr otherwise: under inetd stderr is
+/// the client's socket. A log that cannot be written never fails the request.
+public final class Logger {
+    let level: LogLevel
+    let journal: Bool
+    let filePattern: String
+    var fd: Int32 = -1
+
+    public init(config: Config, environment: [String: String]) {
+        level = config.logLevel
+        journal = environment["JOURNAL_STREAM"].map { !$0.isEmpty } ?? false
+        filePattern = config.logFile
+    }
+
+    /// sd-daemon(3) priority of a level.
+    static func priority(_ level: LogLevel) -> Int {
+        switch level {
+        case .trace, .debug: return 7
+        case .info: return 6
+        case .warn: return 4
+        case .error: return 3
+        case .fatal: return 2
+        }
+    }
+
+    /// Logs `reason` with `fields` at `level` (dropped below the configured level). Values
+    /// with spaces, quotes or `=` are quoted; control characters are escaped.
+    public func log(_ level: LogLevel, _ reason: String, _ fields: [(String, String)] = []) {
+        guard level >= self.level else { return }
+        var line = journal ? "<\(Logger.priority(level))>" : "time=\(Logger.timestamp()) "
+        line += "level=\(level.name) reason=\(reason)"
+        for (key, value) in fields { line += " \(key)=\(Logger.quote(value))" }
+        line += "\n"
+        let bytes = Array(line.utf8)
+        if journal {
+            _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            return
+        }
+        if fd < 0 {
+            let path = filePattern.splitting(on: "%DATE%").joined(separator: Logger.hourStamp())
+            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+            guard fd >= 0 else { return }
+        }
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    static func quote(_ value: String) -> String {
+        let plain = !value.isEmpty && value.utf8.allSatisfy { $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "=") }
+        if plain { return value }
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F { out += "\\x" + String(scalar.value, radix: 16) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+
+    static func utc() -> tm {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        return parts
+    }
+
+    static func pad(_ n: Int32, _ width: Int = 2) -> String {
+        let s = String(n)
+        return String(repeating: "0", count: max(0, width - s.count)) + s
+    }
+
+    /// RFC 3339 UTC time, seconds: `2026-11-29T08:53:58Z`.
+    static func timestamp() -> String {
+        let t = utc()
+        return "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1))-\(pad(t.tm_mday))T\(pad(t.tm_hour)):\(pad(t.tm_min)):\(pad(t.tm_sec))Z"
+    }
+
+    /// `YYYY-MM-DD-HH` (UTC) for `%DATE%`.
+    static func hourStamp() -> String {
+        let t = utc()
+        return "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1))-\(pad(t.tm_mday))-\(pad(t.tm_hour))"
+    }
+
+    /// IMF-fixdate for the `Date` field (RFC 9110 §5.6.7): `Sun, 29 Nov 2026 08:53:58 GMT`.
+    public static func httpDate() -> String {
+        let t = utc()
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return "\(days[Int(t.tm_wday)]), \(pad(t.tm_mday)) \(months[Int(t.tm_mon)]) \(pad(t.tm_year + 1900, 4)) \(pad(t.tm_hour)):\(pad(t.tm_min)):\(pad(t.tm_sec)) GMT"
+    }
+}

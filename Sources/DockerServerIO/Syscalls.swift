@@ -1,0 +1,163 @@
+import Glibc
+import DockerServerCore
+
+/// Thin wrappers over the syscalls the server makes: EINTR retried, deadlines enforced with
+/// `poll(2)`, errors as values.
+public enum Syscalls {
+    /// `POLLRDHUP` (Linux, not exported to Swift): the peer closed its writing side.
+    static let pollReadHangup: Int32 = 0x2000
+
+    /// Monotonic clock, milliseconds (`clock_gettime(CLOCK_MONOTONIC)`).
+    public static func monotonicMs() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// Wall clock, Unix seconds.
+    public static func unixTime() -> Int { Int(time(nil)) }
+
+    /// The text of `errno` value `code` (`strerror`).
+    public static func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
+
+    /// Outcome of waiting for a descriptor.
+    public enum Readiness: Equatable {
+        case ready
+        case timedOut
+        /// The peer hung up (only reported for a watched descriptor).
+        case hangup
+    }
+
+    /// Waits until `fd` is ready for `events` or the deadline (monotonic ms, nil = forever)
+    /// passes (`poll(2)`). When `watch` is given, a hang-up there (`POLLRDHUP`, `POLLHUP`,
+    /// `POLLERR`) ends the wait too.
+    public static func wait(_ fd: Int32, events: Int16, deadline: Int64?, watch: Int32? = nil) -> Readiness {
+        var fds = [pollfd(fd: fd, events: events, revents: 0)]
+        if let watch { fds.append(pollfd(fd: watch, events: Int16(pollReadHangup), revents: 0)) }
+        while true {
+            var timeout: Int32 = -1
+            if let deadline {
+                let left = deadline - monotonicMs()
+                if left <= 0 { return .timedOut }
+                timeout = Int32(min(left, Int64(Int32.max)))
+            }
+            let n = poll(&fds, nfds_t(fds.count), timeout)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .ready  // let the following read or write report the error
+            }
+            if n == 0 { continue }
+            if fds.count > 1, fds[1].revents & Int16(pollReadHangup | Int32(POLLHUP) | Int32(POLLERR)) != 0 { return .hangup }
+            if fds[0].revents != 0 { return .ready }
+        }
+    }
+
+    /// Result of a read.
+    public enum ReadResult: Equatable {
+        case data([UInt8])
+        case endOfFile
+        case timedOut
+        case hangup
+        case failed(Int32)
+    }
+
+    /// Reads up to `max` bytes once data is there (`read(2)` after `poll(2)`).
+    public static func read(_ fd: Int32, max: Int = 65536, deadline: Int64?, watch: Int32? = nil) -> ReadResult {
+        switch wait(fd, events: Int16(POLLIN), deadline: deadline, watch: watch) {
+        case .timedOut: return .timedOut
+        case .hangup: return .hangup
+        case .ready: break
+        }
+        var buffer = [UInt8](repeating: 0, count: max)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, max) }
+            if n > 0 { return .data(Array(buffer[0..<n])) }
+            if n == 0 { return .endOfFile }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK {
+                return read(fd, max: max, deadline: deadline, watch: watch)
+            }
+            return .failed(errno)
+        }
+    }
+
+    /// Writes all of `bytes` before the deadline (`write(2)`); false when the peer is gone or
+    /// the deadline passed.
+    @discardableResult
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], deadline: Int64?) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n > 0 { offset += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                guard wait(fd, events: Int16(POLLOUT), deadline: deadline) == .ready else { return false }
+                continue
+            }
+            return false
+        }
+        return true
+    }
+
+    /// True when `fd` is a socket (`fstat(2)`).
+    public static func isSocket(_ fd: Int32) -> Bool {
+        var st = stat()
+        return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFSOCK
+    }
+
+    /// Sleeps `milliseconds` (`nanosleep(2)`, resumed after signals).
+    public static func sleep(milliseconds: Int) {
+        var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+    }
+
+    /// `count` random bytes from the kernel (`/dev/urandom`).
+    public static func randomBytes(_ count: Int) -> [UInt8] {
+        let fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while fd >= 0, filled < count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, count - filled) }
+            if n > 0 { filled += n } else if errno != EINTR { break }
+        }
+        if fd >= 0 { close(fd) }
+        precondition(filled == count, "cannot read /dev/urandom")
+        return bytes
+    }
+
+    /// Reads a whole small file (token files), nil when it cannot be read.
+    public static func readFile(_ path: String, limit: Int = 65536) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        while out.count <= limit {
+            guard case let .data(bytes) = read(fd, deadline: nil) else { break }
+            out.append(contentsOf: bytes)
+        }
+        return out
+    }
+}
+
+/// `HandlerServices` over the system clock, the kernel's random numbers and `nanosleep`.
+public struct SystemServices: HandlerServices {
+    public init() {}
+    public func now() -> Int { Syscalls.unixTime() }
+    public func sleep(milliseconds: Int) { Syscalls.sleep(milliseconds: milliseconds) }
+
+    /// RFC 9562 UUID version 4 from `getrandom(2)`.
+    public func uuid() -> String {
+        var b = Syscalls.randomBytes(16)
+        b[6] = (b[6] & 0x0F) | 0x40
+        b[8] = (b[8] & 0x3F) | 0x80
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for (i, byte) in b.enumerated() {
+            if [4, 6, 8, 10].contains(i) { out.append(UInt8(ascii: "-")) }
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
