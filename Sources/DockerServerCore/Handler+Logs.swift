@@ -9,7 +9,8 @@ extension Handler {
             throw EngineErrors.map(inspected, context: "container \(container)")
         }
         let multiplexed = info["Config"]?["Tty"] != .bool(true)
-        let stream = try engine.open(EngineAPI.logs(id, options: options), timeoutSeconds: Limits.engineCallTimeoutSeconds)
+        let stream = try engine.open(EngineAPI.logs(id, options: options), timeoutSeconds: Limits.engineCallTimeoutSeconds,
+                                     watchClient: options.follow)
         defer { stream.close() }
         guard stream.status == 200 else { throw EngineErrors.map(try stream.response(), context: "logs of \(container)") }
         guard options.text else {

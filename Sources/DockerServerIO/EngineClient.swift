@@ -48,8 +48,8 @@ public enum EngineEndpoint: Equatable, Sendable {
 /// `Connection: close`; hijacked streams (attach, exec) use `Upgrade: tcp` as the docker CLI.
 public final class EngineClient: EngineTransport {
     public let endpoint: EngineEndpoint
-    /// The client's socket: while a stream waits for the engine, the client hanging up ends
-    /// the wait (logs `follow`).
+    /// The client's socket (nil when stdin is not a socket): while a watched stream waits for
+    /// the engine, the client hanging up ends the wait (logs `follow`).
     let clientWatchFD: Int32?
 
     public init(endpoint: EngineEndpoint, clientWatchFD: Int32?) {
@@ -122,10 +122,10 @@ public final class EngineClient: EngineTransport {
         return try stream.response()
     }
 
-    public func open(_ request: EngineRequest, timeoutSeconds: Int) throws(HTTPError) -> any EngineStream {
+    public func open(_ request: EngineRequest, timeoutSeconds: Int, watchClient: Bool) throws(HTTPError) -> any EngineStream {
         let stream = try openStream(request, deadline: Syscalls.monotonicMs() + Int64(timeoutSeconds) * 1000)
         stream.deadline = nil
-        stream.watch = clientWatchFD
+        stream.watch = watchClient ? clientWatchFD : nil
         return stream
     }
 

@@ -6,8 +6,18 @@ public protocol EngineTransport {
     /// - Parameter timeoutSeconds: deadline for the whole exchange.
     func call(_ request: EngineRequest, timeoutSeconds: Int) throws(HTTPError) -> EngineResponse
     /// Sends `request` and reads the answer's head; the body is read from the stream.
-    /// - Parameter timeoutSeconds: deadline for the head; body reads wait as long as needed.
-    func open(_ request: EngineRequest, timeoutSeconds: Int) throws(HTTPError) -> any EngineStream
+    /// - Parameters:
+    ///   - timeoutSeconds: deadline for the head; body reads wait as long as needed.
+    ///   - watchClient: a body read ends with `HTTPError` 499 (`client_gone`) when the client
+    ///     closes its side of the connection (followed logs, which may wait for ever).
+    func open(_ request: EngineRequest, timeoutSeconds: Int, watchClient: Bool) throws(HTTPError) -> any EngineStream
+}
+
+extension EngineTransport {
+    /// `open` without watching the client.
+    public func open(_ request: EngineRequest, timeoutSeconds: Int) throws(HTTPError) -> any EngineStream {
+        try open(request, timeoutSeconds: timeoutSeconds, watchClient: false)
+    }
 }
 
 /// An engine answer whose body is read as it arrives (logs, attach, exec, wait).

@@ -1,0 +1,90 @@
+# Helpers for the end-to-end suites: assertions with a pass/fail count, curl against the
+# server under test, free ports, and clean-up of everything a suite started.
+# Sourced by Tests/e2e/run.sh; expects BIN (the docker-server binary) and STATE (a temp folder).
+
+PASS=0
+FAIL=0
+CLEANUP_PIDS=()
+
+ok() { PASS=$((PASS + 1)); printf 'ok   - %s\n' "$1"; }
+bad() {
+  FAIL=$((FAIL + 1))
+  printf 'FAIL - %s\n' "$1"
+  if [ -n "${2:-}" ]; then printf '       %s\n' "$2"; fi
+  return 0
+}
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() { local d=$1; shift; if "$@"; then ok "$d"; else bad "$d" "command failed: $*"; fi; }
+# eq DESCRIPTION ACTUAL EXPECTED
+eq() { if [ "$2" == "$3" ]; then ok "$1"; else bad "$1" "expected [$3], got [$2]"; fi; }
+# has DESCRIPTION HAYSTACK NEEDLE
+has() { if [[ "$2" == *"$3"* ]]; then ok "$1"; else bad "$1" "[$3] not in [${2:0:600}]"; fi; }
+# hasnt DESCRIPTION HAYSTACK NEEDLE
+hasnt() { if [[ "$2" != *"$3"* ]]; then ok "$1"; else bad "$1" "[$3] unexpectedly in [${2:0:600}]"; fi; }
+
+# A free TCP port on loopback.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s).
+wait_port() {
+  for _ in $(seq 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# api METHOD PATH [curl args...]: request to $URL with the token. Sets STATUS, BODY, HEADERS.
+api() {
+  local method=$1 path=$2; shift 2
+  api_raw "$method" "$path" -H "Authorization: Bearer $TOKEN" "$@"
+}
+
+# api_raw METHOD PATH [curl args...]: the same without the token.
+api_raw() {
+  local method=$1 path=$2; shift 2
+  local method_args=(-X "$method")
+  [ "$method" == "HEAD" ] && method_args=(-I)
+  STATUS=$(curl -sS --path-as-is --max-time 120 "${method_args[@]}" -o "$STATE/body" -D "$STATE/headers" -w '%{http_code}' "$@" "$URL$path" 2>"$STATE/curl.err")
+  BODY=$(cat "$STATE/body" 2>/dev/null)
+  HEADERS=$(tr -d '\r' <"$STATE/headers" 2>/dev/null)
+}
+
+# json EXPRESSION: evaluates a Python expression on the JSON in BODY (as `j`).
+json() { python3 -c "import json,sys; j=json.loads(sys.argv[1]); print($1)" "$BODY" 2>/dev/null; }
+
+# header NAME: the value of a field in HEADERS (case-insensitive).
+header() { printf '%s\n' "$HEADERS" | awk -v n="$(printf '%s' "$1" | tr 'A-Z' 'a-z')" 'BEGIN{FS=": "} tolower($1)==n {sub(/^[^:]*: /,""); print; exit}'; }
+
+# raw PORT [PAUSE]: sends stdin to 127.0.0.1:PORT as it is, prints every byte of the reply
+# until the server closes (15 s at most). With PAUSE, keeps the connection open without
+# sending more for PAUSE seconds (a stalled client). Prints the seconds taken to stderr.
+RAW_CLIENT=$(cat <<'PY'
+import socket, sys, time
+port, pause = int(sys.argv[1]), float(sys.argv[2])
+data = sys.stdin.buffer.read()
+start = time.monotonic()
+s = socket.create_connection(("127.0.0.1", port), timeout=15)
+s.sendall(data)
+if pause == 0:
+    s.shutdown(socket.SHUT_WR)
+out = b""
+while True:
+    try:
+        chunk = s.recv(65536)
+    except (socket.timeout, ConnectionResetError):
+        break
+    if not chunk:
+        break
+    out += chunk
+sys.stdout.buffer.write(out)
+sys.stderr.write("%.3f\n" % (time.monotonic() - start))
+PY
+)
+raw() { python3 -c "$RAW_CLIENT" "$1" "${2:-0}"; }
+
+cleanup() {
+  for pid in "${CLEANUP_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  docker ps -aq --filter name=ds-e2e- | xargs -r docker rm -f >/dev/null 2>&1
+  wait 2>/dev/null
+}
