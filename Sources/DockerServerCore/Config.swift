@@ -44,7 +44,17 @@ public struct ListenAddress: Sendable, Equatable {
 public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
     case trace, debug, info, warn, error, fatal
     public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
-    public var name: String { String(describing: self) }
+    /// The level's name as the flag takes it (no reflection: it runs on every start).
+    public var name: String {
+        switch self {
+        case .trace: return "trace"
+        case .debug: return "debug"
+        case .info: return "info"
+        case .warn: return "warn"
+        case .error: return "error"
+        case .fatal: return "fatal"
+        }
+    }
 }
 
 /// What the command line asks the process to do.

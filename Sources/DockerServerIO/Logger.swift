@@ -43,7 +43,9 @@ public final class Logger {
             return
         }
         if fd < 0 {
-            let path = filePattern.splitting(on: "%DATE%").joined(separator: Logger.hourStamp())
+            let parts = filePattern.splitting(on: "%DATE%")
+            var path = String(parts[0])
+            for part in parts.dropFirst() { path += Logger.hourStamp() + part }
             fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
             guard fd >= 0 else { return }
         }

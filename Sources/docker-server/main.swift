@@ -6,11 +6,17 @@ import DockerServerIO
 // ignore SIGPIPE for us).
 signal(SIGPIPE, SIG_IGN)
 
+// Only the variables docker-server reads: DS_* and a few standard ones.
 var environment: [String: String] = [:]
+for name in ["DOCKER_HOST", "JOURNAL_STREAM", "CREDENTIALS_DIRECTORY", "REMOTE_ADDR", "REMOTE_HOST"] {
+    if let value = getenv(name) { environment[name] = String(cString: value) }
+}
 var entry = environ
 while let pointer = entry.pointee {
-    let text = String(cString: pointer)
-    if let eq = text.firstIndex(of: "=") { environment[String(text[..<eq])] = String(text[text.index(after: eq)...]) }
+    if pointer[0] == 0x44, pointer[1] == 0x53, pointer[2] == 0x5F {  // "DS_"
+        let text = String(cString: pointer)
+        if let eq = text.firstIndex(of: "=") { environment[String(text[..<eq])] = String(text[text.index(after: eq)...]) }
+    }
     entry += 1
 }
 

@@ -33,11 +33,14 @@ public struct EngineResponse: Sendable {
     /// The body parsed as JSON, nil if it is not JSON.
     public var json: JSON? { try? JSON.parse(body) }
 
-    /// The engine's error message (`{"message":"…"}`), or the body text.
+    /// The engine's error message (`{"message":"…"}`), or the body text without surrounding
+    /// whitespace (line breaks included).
     public var message: String {
         if let text = json?["message"]?.stringValue { return text }
-        let text = String(decoding: body.prefix(1000), as: UTF8.self).trimmingSpaces
-        return text.isEmpty ? "engine answered \(status)" : text
+        var text = Substring(String(decoding: body.prefix(1000), as: UTF8.self))
+        while let c = text.first, c.isWhitespace { text = text.dropFirst() }
+        while let c = text.last, c.isWhitespace { text = text.dropLast() }
+        return text.isEmpty ? "engine answered \(status)" : String(text)
     }
 }
 

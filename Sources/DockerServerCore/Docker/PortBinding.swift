@@ -64,33 +64,48 @@ public struct PortBinding: Equatable, Sendable {
         }
     }
 
-    /// IPv6 address text: hex groups and colons (at most one `::`), optionally an IPv4 tail.
+    /// IPv6 address text (RFC 4291 §2.2): eight groups of 1–4 hex digits separated by single
+    /// colons, at most one `::` standing for one or more zero groups, optionally a dotted-quad
+    /// IPv4 tail in place of the last two groups.
     static func isIPv6(_ s: String) -> Bool {
         guard s.contains(":"), s.count <= 45 else { return false }
-        let doubleColons = s.splitting(on: "::").count - 1
-        guard doubleColons <= 1 else { return false }
-        var groups = s.split(separator: ":", omittingEmptySubsequences: true).map(String.init)
-        var extra = 0
-        if let last = groups.last, last.contains(".") {
-            guard isIPv4(last) else { return false }
-            groups.removeLast()
-            extra = 2
+        let halves = s.splitting(on: "::")
+        guard halves.count <= 2 else { return false }
+        var groupCount = 0
+        for (h, half) in halves.enumerated() where !half.isEmpty {
+            let groups = half.split(separator: ":", omittingEmptySubsequences: false)
+            for (g, group) in groups.enumerated() {
+                if h == halves.count - 1, g == groups.count - 1, group.contains(".") {
+                    guard isIPv4(String(group)) else { return false }
+                    groupCount += 2
+                } else {
+                    guard !group.isEmpty, group.count <= 4, group.allSatisfy({ $0.isASCII && $0.isHexDigit }) else { return false }
+                    groupCount += 1
+                }
+            }
         }
-        guard groups.allSatisfy({ !$0.isEmpty && $0.count <= 4 && $0.allSatisfy { $0.isHexDigit && $0.isASCII } }) else { return false }
-        return doubleColons == 1 ? groups.count + extra < 8 : groups.count + extra == 8
+        return halves.count == 2 ? groupCount < 8 : groupCount == 8
     }
 }
 
 extension String {
-    /// The parts between occurrences of `separator` (no Foundation).
+    /// The parts between occurrences of `separator` (no Foundation, no generic string
+    /// searching: this runs on every start for the log file name).
     public func splitting(on separator: String) -> [Substring] {
+        let text = Array(utf8), pattern = Array(separator.utf8)
+        guard !pattern.isEmpty, text.count >= pattern.count else { return [self[...]] }
         var parts: [Substring] = []
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: separator) {
-            parts.append(rest[..<range.lowerBound])
-            rest = rest[range.upperBound...]
+        var partStart = 0, i = 0
+        while i + pattern.count <= text.count {
+            if text[i] == pattern[0], Array(text[i..<(i + pattern.count)]) == pattern {
+                parts.append(Substring(decoding: text[partStart..<i], as: UTF8.self))
+                i += pattern.count
+                partStart = i
+            } else {
+                i += 1
+            }
         }
-        parts.append(rest)
+        parts.append(Substring(decoding: text[partStart...], as: UTF8.self))
         return parts
     }
 }

@@ -7,14 +7,19 @@ public enum ChunkedDecoder {
         case complete(body: [UInt8], consumed: Int)
     }
 
-    /// Decodes `input`. Chunk extensions and trailer fields are read and ignored.
+    /// Decodes `input`. Chunk extensions and trailer fields are read and ignored. A chunk size
+    /// is 1 to 8 hex digits, with optional spaces or tabs around it.
     /// - Parameter maxBodyBytes: limit of the decoded body in bytes.
     /// - Throws: `HTTPError` 413 when the decoded body exceeds `maxBodyBytes` (or the encoded
-    ///   form is far larger than it could be), 400 for malformed chunk framing.
+    ///   form, trailers included, is far larger than it could be), 400 for malformed chunk framing.
     public static func decode(_ input: [UInt8], maxBodyBytes: Int) throws(HTTPError) -> Outcome {
         let tooLarge = HTTPError(413, "request body larger than \(maxBodyBytes) bytes", reason: "body_too_large")
         var body: [UInt8] = []
         var i = 0
+        func needMore() throws(HTTPError) -> Outcome {
+            if input.count > maxBodyBytes + 65536 { throw tooLarge }
+            return .needMore
+        }
         func line() throws(HTTPError) -> ArraySlice<UInt8>? {
             guard let lf = input[i...].firstIndex(of: 0x0A) else {
                 if input.count - i > 4096 { throw HTTPError.badRequest("chunk size line too long") }
@@ -26,9 +31,11 @@ public enum ChunkedDecoder {
             return text
         }
         while true {
-            guard let sizeLine = try line() else { return .needMore }
-            let sizeText = sizeLine.prefix { $0 != UInt8(ascii: ";") }.filter { $0 != 0x20 && $0 != 0x09 }
-            guard !sizeText.isEmpty, sizeText.count <= 8,
+            guard let sizeLine = try line() else { return try needMore() }
+            var sizeText = sizeLine.prefix { $0 != UInt8(ascii: ";") }
+            while let b = sizeText.first, b == 0x20 || b == 0x09 { sizeText = sizeText.dropFirst() }
+            while let b = sizeText.last, b == 0x20 || b == 0x09 { sizeText = sizeText.dropLast() }
+            guard !sizeText.isEmpty, sizeText.count <= 8, sizeText.allSatisfy(PercentEncoding.isHexDigit),
                   let size = Int(String(decoding: sizeText, as: UTF8.self), radix: 16) else {
                 throw HTTPError.badRequest("invalid chunk size")
             }
@@ -36,14 +43,11 @@ public enum ChunkedDecoder {
             if size == 0 {
                 // Trailer section: fields until an empty line.
                 while true {
-                    guard let trailer = try line() else { return .needMore }
+                    guard let trailer = try line() else { return try needMore() }
                     if trailer.isEmpty { return .complete(body: body, consumed: i) }
                 }
             }
-            guard input.count - i >= size + 2 else {
-                if input.count > maxBodyBytes + 65536 { throw tooLarge }
-                return .needMore
-            }
+            guard input.count - i >= size + 2 else { return try needMore() }
             body.append(contentsOf: input[i..<(i + size)])
             i += size
             guard input[i] == 0x0D, input[i + 1] == 0x0A else { throw HTTPError.badRequest("chunk data not followed by CRLF") }

@@ -4,7 +4,7 @@ public struct HTTPRequestHead: Sendable, Equatable {
     public var method: String
     /// The request target exactly as sent (origin-form `/path?query` or absolute-form).
     public var target: String
-    /// The minor version: 0 for HTTP/1.0, 1 for HTTP/1.1.
+    /// The minor version: 0 for HTTP/1.0, 1 for HTTP/1.1 (and any later HTTP/1.x).
     public var minorVersion: Int
     /// Fields in order, names as sent, values with surrounding whitespace removed.
     public var fields: [HTTPField]
@@ -18,12 +18,14 @@ public struct HTTPRequestHead: Sendable, Equatable {
 
     /// The value of the first field named `name` (case-insensitive), or nil.
     public func field(_ name: String) -> String? {
-        fields.first { $0.name.lowercased() == name }?.value
+        let name = name.lowercased()
+        return fields.first { $0.name.lowercased() == name }?.value
     }
 
     /// All values of fields named `name` (case-insensitive), in order.
     public func fields(named name: String) -> [String] {
-        fields.filter { $0.name.lowercased() == name }.map(\.value)
+        let name = name.lowercased()
+        return fields.filter { $0.name.lowercased() == name }.map(\.value)
     }
 }
 

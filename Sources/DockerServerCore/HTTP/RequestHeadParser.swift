@@ -18,7 +18,9 @@ public enum RequestHeadParser {
         var start = 0
         while start < buffer.count, buffer[start] == 0x0D || buffer[start] == 0x0A { start += 1 }
         guard let end = headerEnd(buffer, from: start) else {
-            if buffer.count - start > maxHeaderBytes {
+            // A head at the limit may still lack up to 2 bytes of its final line break
+            // (`\r\n` of `\n\r\n`), which do not count: only refuse what can no longer fit.
+            if buffer.count - start > maxHeaderBytes + 2 {
                 throw HTTPError(431, "request header section larger than \(maxHeaderBytes) bytes", reason: "headers_too_large")
             }
             return .needMore
@@ -98,7 +100,8 @@ public enum RequestHeadParser {
         return HTTPRequestHead(
             method: String(decoding: parts[0], as: UTF8.self),
             target: String(decoding: parts[1], as: UTF8.self),
-            minorVersion: Int(version[7] - 0x30),
+            // A later HTTP/1.x is served as HTTP/1.1, the highest version we implement (RFC 9110 §6.2).
+            minorVersion: min(Int(version[7] - 0x30), 1),
             fields: [])
     }
 

@@ -101,7 +101,8 @@ public struct ChunkedStreamDecoder: Sendable {
                 switch state {
                 case .size:
                     let text = String(decoding: line.prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self).trimmingSpaces
-                    guard !text.isEmpty, text.count <= 15, let size = Int(text, radix: 16) else {
+                    guard !text.isEmpty, text.count <= 15, text.utf8.allSatisfy(PercentEncoding.isHexDigit),
+                          let size = Int(text, radix: 16) else {
                         throw ResponseHeadParser.bad("invalid chunk size")
                     }
                     state = size == 0 ? .trailer : .data(size)

@@ -23,7 +23,8 @@ public enum PercentEncoding {
         return out
     }
 
-    /// Decodes to a string; invalid UTF-8 and control characters (NUL included) are rejected.
+    /// Decodes to a string; invalid UTF-8 is rejected. Control characters (NUL included) are
+    /// kept: callers that must refuse them check the result (as `RequestTarget` does).
     /// - Throws: `HTTPError` 400.
     public static func decode(_ text: some StringProtocol, plusIsSpace: Bool = false) throws(HTTPError) -> String {
         let bytes = try decodeBytes(text, plusIsSpace: plusIsSpace)
@@ -32,6 +33,9 @@ public enum PercentEncoding {
         }
         return s
     }
+
+    /// True for `0-9`, `a-f`, `A-F`.
+    static func isHexDigit(_ b: UInt8) -> Bool { hexValue(b) != nil }
 
     static func hexValue(_ b: UInt8) -> UInt8? {
         switch b {

@@ -1,0 +1,547 @@
+import Testing
+@testable import DockerServerCore
+
+// MARK: - Request head
+
+@Suite("RequestHeadParser")
+struct RequestHeadParserTests {
+    @Test func parsesRequestLineAndFields() throws {
+        let text = "PUT /abc?x=1 HTTP/1.1\r\nHost: example\r\nContent-Type:  application/json \t\r\nX-Empty:\r\n\r\n{}"
+        let (head, offset) = try parseHead(text)
+        #expect(head.method == "PUT")
+        #expect(head.target == "/abc?x=1")
+        #expect(head.minorVersion == 1)
+        #expect(head.fields == [HTTPField("Host", "example"), HTTPField("Content-Type", "application/json"), HTTPField("X-Empty", "")])
+        #expect(offset == text.utf8.count - 2)
+        #expect(head.field("content-type") == "application/json")
+        #expect(head.field("x-missing") == nil)
+    }
+
+    @Test func fieldLookupIsCaseInsensitiveInBothArguments() throws {
+        let (head, _) = try parseHead("GET / HTTP/1.1\r\nhOsT: a\r\nAccept: x\r\naccept: y\r\n\r\n")
+        #expect(head.field("host") == "a")
+        #expect(head.field("Host") == "a")
+        #expect(head.field("HOST") == "a")
+        #expect(head.fields(named: "ACCEPT") == ["x", "y"])
+        #expect(head.fields(named: "accept") == ["x", "y"])
+    }
+
+    @Test func http10() throws {
+        let (head, offset) = try parseHead("GET / HTTP/1.0\r\n\r\n")
+        #expect(head.minorVersion == 0)
+        #expect(head.fields.isEmpty)
+        #expect(offset == 18)
+    }
+
+    @Test func bareLFLineEndingsAccepted() throws {
+        let text = "GET /x HTTP/1.1\nHost: a\nAccept: text/plain\n\nBODY"
+        let (head, offset) = try parseHead(text)
+        #expect(head.target == "/x")
+        #expect(head.fields == [HTTPField("Host", "a"), HTTPField("Accept", "text/plain")])
+        #expect(offset == text.utf8.count - 4)
+    }
+
+    @Test func mixedLineEndingsAccepted() throws {
+        let text = "GET / HTTP/1.1\r\nHost: a\n\r\nZ"
+        let (head, offset) = try parseHead(text)
+        #expect(head.fields == [HTTPField("Host", "a")])
+        #expect(offset == text.utf8.count - 1)
+    }
+
+    @Test func leadingEmptyLinesIgnored() throws {
+        let (head, offset) = try parseHead("\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(head.method == "GET")
+        #expect(offset == 31)
+    }
+
+    @Test(arguments: [
+        "GET / HTTP/1.1\rHost: a\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\r\n\r\n",
+        "GET /\r HTTP/1.1\r\nHost: a\r\n\r\n",
+    ])
+    func bareCRRejected(text: String) {
+        #expect(httpStatus { _ = try parseHead(text) } == 400)
+    }
+
+    @Test(arguments: [
+        "GET / HTTP/1.1\r\nHost: a\r\nX-Long: one\r\n two\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nX-Long: one\r\n\ttwo\r\n\r\n",
+        "GET / HTTP/1.1\r\n Host: a\r\n\r\n",
+    ])
+    func obsFoldRejected(text: String) {
+        let error = httpError { _ = try parseHead(text) }
+        #expect(error?.status == 400)
+        #expect(error?.message == "obsolete line folding in header section is not accepted")
+    }
+
+    @Test(arguments: [
+        "GET / HTTP/1.1\r\nHost : a\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost\t: a\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nContent-Length : 5\r\n\r\n",
+    ])
+    func whitespaceBeforeColonRejected(text: String) {
+        let error = httpError { _ = try parseHead(text) }
+        #expect(error?.status == 400)
+        #expect(error?.message == "invalid header field name")
+    }
+
+    @Test(arguments: [
+        ("GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n", "header field without ':'"),
+        ("GET / HTTP/1.1\r\nHost: a\r\n: value\r\n\r\n", "invalid header field name"),
+        ("GET / HTTP/1.1\r\nHost: a\r\nBad(Name): v\r\n\r\n", "invalid header field name"),
+        ("GET / HTTP/1.1\r\nHost: a\r\nX: a\u{01}b\r\n\r\n", "invalid character in header field value"),
+        ("GET / HTTP/1.1\r\nHost: a\r\nX: a\u{7F}b\r\n\r\n", "invalid character in header field value"),
+        ("GET / HTTP/1.1\r\nHost: a\r\nX: a\u{00}b\r\n\r\n", "invalid character in header field value"),
+    ])
+    func malformedFieldsRejected(text: String, message: String) {
+        let error = httpError { _ = try parseHead(text) }
+        #expect(error?.status == 400)
+        #expect(error?.message == message)
+    }
+
+    @Test func obsTextInFieldValueAllowed() throws {
+        let (head, _) = try parseHead("GET / HTTP/1.1\r\nHost: a\r\nX: caf\u{E9}\ttab\r\n\r\n")
+        #expect(head.field("x") == "caf\u{E9}\ttab")
+    }
+
+    @Test(arguments: [
+        "GET  / HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET / HTTP/1.1 \r\nHost: a\r\n\r\n",
+        "GET /\r\nHost: a\r\n\r\n",
+        " GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET / a HTTP/1.1\r\nHost: a\r\n\r\n",
+        "G(T / HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET /\u{7F} HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET /\u{E9} HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET / http/1.1\r\nHost: a\r\n\r\n",
+        "GET / HTTP/1\r\nHost: a\r\n\r\n",
+        "GET / HTTP/1.10\r\nHost: a\r\n\r\n",
+        "GET / HTTPS/1.1\r\nHost: a\r\n\r\n",
+        "GET / HTTP/1,1\r\nHost: a\r\n\r\n",
+        "GET / HTTP/x.1\r\nHost: a\r\n\r\n",
+    ])
+    func malformedRequestLineIs400(text: String) {
+        #expect(httpStatus { _ = try parseHead(text) } == 400)
+    }
+
+    @Test(arguments: ["HTTP/2.0", "HTTP/3.0", "HTTP/0.9", "HTTP/9.9"])
+    func otherMajorVersionsAre505(version: String) {
+        let error = httpError { _ = try parseHead("GET / \(version)\r\nHost: a\r\n\r\n") }
+        #expect(error?.status == 505)
+        #expect(error?.reason == "bad_version")
+    }
+
+    @Test func higherMinorVersionIsReadAsHTTP11() throws {
+        let (head, _) = try parseHead("GET / HTTP/1.2\r\nHost: a\r\n\r\n")
+        #expect(head.minorVersion == 1)
+        // …so it needs a Host like HTTP/1.1.
+        #expect(httpStatus { _ = try framing("GET / HTTP/1.7\r\n\r\n") } == 400)
+    }
+
+    @Test func everyProperPrefixNeedsMore() throws {
+        let text = bytes("POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n")
+        for n in 0..<text.count {
+            let outcome = try RequestHeadParser.parse(Array(text[0..<n]), maxHeaderBytes: Limits.maxHeaderBytes)
+            #expect(outcome == .needMore, "prefix of \(n) bytes")
+        }
+        let outcome = try RequestHeadParser.parse(text + bytes("abc"), maxHeaderBytes: Limits.maxHeaderBytes)
+        guard case let .head(head, offset) = outcome else { Issue.record("no head"); return }
+        #expect(head.target == "/c")
+        #expect(offset == text.count)
+    }
+
+    @Test func incompleteHeadPast16KiBIs431() {
+        var text = bytes("GET / HTTP/1.1\r\nHost: a\r\nX: ")
+        text += [UInt8](repeating: UInt8(ascii: "a"), count: Limits.maxHeaderBytes)
+        let error = httpError { _ = try RequestHeadParser.parse(text, maxHeaderBytes: Limits.maxHeaderBytes) }
+        #expect(error?.status == 431)
+        #expect(error?.reason == "headers_too_large")
+    }
+
+    @Test func incompleteHeadUnder16KiBNeedsMore() throws {
+        var text = bytes("GET / HTTP/1.1\r\nHost: a\r\nX: ")
+        text += [UInt8](repeating: UInt8(ascii: "a"), count: Limits.maxHeaderBytes - text.count)
+        #expect(text.count == 16 * 1024)
+        #expect(try RequestHeadParser.parse(text, maxHeaderBytes: Limits.maxHeaderBytes) == .needMore)
+    }
+
+    /// A head whose request line and fields (line breaks between them included) take `size` bytes.
+    static func head(linesSize size: Int) -> [UInt8] {
+        let prefix = bytes("GET / HTTP/1.1\r\nHost: a\r\nX: ")
+        return prefix + [UInt8](repeating: UInt8(ascii: "b"), count: size - prefix.count - 1) + bytes("\r\n\r\n")
+    }
+
+    @Test func completeHeadAtTheLimitAccepted() throws {
+        let text = Self.head(linesSize: Limits.maxHeaderBytes)
+        guard case let .head(head, offset) = try RequestHeadParser.parse(text, maxHeaderBytes: Limits.maxHeaderBytes) else {
+            Issue.record("no head"); return
+        }
+        #expect(head.fields.count == 2)
+        #expect(offset == text.count)
+    }
+
+    @Test func completeHeadPastTheLimitIs431() {
+        let text = Self.head(linesSize: Limits.maxHeaderBytes + 1)
+        #expect(httpStatus { _ = try RequestHeadParser.parse(text, maxHeaderBytes: Limits.maxHeaderBytes) } == 431)
+    }
+
+    @Test func limitDoesNotDependOnHowBytesArrive() throws {
+        // A head exactly at the limit: none of its prefixes may be refused with 431.
+        let text = Self.head(linesSize: Limits.maxHeaderBytes)
+        for n in (text.count - 8)..<text.count {
+            #expect(try RequestHeadParser.parse(Array(text[0..<n]), maxHeaderBytes: Limits.maxHeaderBytes) == .needMore, "prefix \(n)")
+        }
+    }
+
+    @Test func limitIsTheGivenOne() {
+        #expect(httpStatus { _ = try parseHead("GET / HTTP/1.1\r\nHost: aaaaaaaaaa\r\n\r\n", maxHeaderBytes: 20) } == 431)
+        #expect(httpStatus { _ = try RequestHeadParser.parse(bytes("GET / HTTP/1.1\r\nHost: aaaa"), maxHeaderBytes: 20) } == 431)
+    }
+}
+
+// MARK: - Framing
+
+@Suite("RequestHeadParser.framing")
+struct FramingTests {
+    @Test func noBody() throws {
+        #expect(try framing("GET / HTTP/1.1\r\nHost: a\r\n\r\n") == BodyFraming.none)
+        #expect(try framing("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n") == BodyFraming.none)
+    }
+
+    @Test func missingHostIn11Is400() {
+        let error = httpError { _ = try framing("GET / HTTP/1.1\r\nAccept: x\r\n\r\n") }
+        #expect(error?.status == 400)
+        #expect(error?.message == "HTTP/1.1 request without a Host header field")
+    }
+
+    @Test func missingHostIn10IsFine() throws {
+        #expect(try framing("GET / HTTP/1.0\r\n\r\n") == BodyFraming.none)
+        #expect(try framing("PUT / HTTP/1.0\r\nContent-Length: 4\r\n\r\n") == .length(4))
+    }
+
+    @Test func repeatedHostIs400() {
+        #expect(httpError { _ = try framing("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n") }?.message == "more than one Host header field")
+    }
+
+    @Test func contentLength() throws {
+        #expect(try framing("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 42\r\n\r\n") == .length(42))
+        #expect(try framing("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n") == .length(5))
+        #expect(try framing("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n") == .length(5))
+        #expect(try framing("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 007\r\n\r\n") == .length(7))
+    }
+
+    @Test(arguments: [
+        "Content-Length: 5\r\nContent-Length: 6",
+        "Content-Length: 5, 6",
+        "Content-Length: 6,5",
+        "Content-Length: 0\r\nContent-Length: 1",
+    ])
+    func conflictingContentLengthIs400(fields: String) {
+        let error = httpError { _ = try framing("PUT / HTTP/1.1\r\nHost: a\r\n\(fields)\r\n\r\n") }
+        #expect(error?.status == 400)
+        #expect(error?.message == "conflicting Content-Length values")
+    }
+
+    @Test(arguments: ["abc", "-1", "+5", "0x10", "1 2", "5,", ",5", "1234567890123456789", "5.0", "٣"])
+    func invalidContentLengthIs400(value: String) {
+        let error = httpError { _ = try framing("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: \(value)\r\n\r\n") }
+        #expect(error?.status == 400)
+        #expect(error?.message == "invalid Content-Length")
+    }
+
+    @Test func emptyContentLengthIs400() {
+        #expect(httpError { _ = try framing("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n") }?.message == "invalid Content-Length")
+    }
+
+    @Test func contentLengthAndTransferEncodingIs400() {
+        for order in ["Content-Length: 5\r\nTransfer-Encoding: chunked", "Transfer-Encoding: chunked\r\nContent-Length: 5"] {
+            let error = httpError { _ = try framing("PUT / HTTP/1.1\r\nHost: a\r\n\(order)\r\n\r\n") }
+            #expect(error?.status == 400)
+            #expect(error?.reason == "cl_and_te")
+        }
+    }
+
+    @Test(arguments: ["chunked", "Chunked", "CHUNKED", " chunked ", "chunked,"])
+    func chunked(value: String) throws {
+        #expect(try framing("PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \(value)\r\n\r\n") == .chunked)
+    }
+
+    @Test(arguments: ["Transfer-Encoding: gzip, chunked", "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked", "Transfer-Encoding: deflate,chunked"])
+    func otherCodingsBeforeChunkedAre501(fields: String) {
+        let error = httpError { _ = try framing("PUT / HTTP/1.1\r\nHost: a\r\n\(fields)\r\n\r\n") }
+        #expect(error?.status == 501)
+        #expect(error?.reason == "te_unsupported")
+    }
+
+    @Test(arguments: ["gzip", "chunked, gzip", "identity", ""])
+    func lastCodingNotChunkedIs400(value: String) {
+        let error = httpError { _ = try framing("PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \(value)\r\n\r\n") }
+        #expect(error?.status == 400)
+        #expect(error?.message == "the last transfer coding must be chunked")
+    }
+
+    @Test func transferEncodingInHTTP10Is400() {
+        let error = httpError { _ = try framing("PUT / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n") }
+        #expect(error?.status == 400)
+        #expect(error?.message == "Transfer-Encoding in an HTTP/1.0 request")
+    }
+}
+
+// MARK: - Chunked request bodies
+
+@Suite("ChunkedDecoder")
+struct ChunkedDecoderTests {
+    static let simple = "5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n"
+    static let withExtensionsAndTrailers =
+        "4;name=value\r\nWiki\r\n5 ; a=\"q;x\" ; b\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0;last\r\nExpires: never\r\nX-Trailer: 1\r\n\r\n"
+
+    @Test func decodesChunks() throws {
+        let input = bytes(Self.simple)
+        #expect(try ChunkedDecoder.decode(input, maxBodyBytes: 100) == .complete(body: bytes("hello, world"), consumed: input.count))
+    }
+
+    @Test func consumedStopsAtTheEndOfTheBody() throws {
+        let input = bytes(Self.simple + "GET / HTTP/1.1\r\n")
+        #expect(try ChunkedDecoder.decode(input, maxBodyBytes: 100) == .complete(body: bytes("hello, world"), consumed: Self.simple.utf8.count))
+    }
+
+    @Test func extensionsAndTrailersAreSkipped() throws {
+        let input = bytes(Self.withExtensionsAndTrailers)
+        #expect(try ChunkedDecoder.decode(input, maxBodyBytes: 100) == .complete(body: bytes("Wikipedia in\r\n\r\nchunks."), consumed: input.count))
+    }
+
+    @Test func hexSizesInEitherCase() throws {
+        let body = String(repeating: "x", count: 26)
+        let lower = bytes("a\r\n\(body.prefix(10))\r\n10\r\n\(body.dropFirst(10))\r\n0\r\n\r\n")
+        let upper = bytes("A\r\n\(body.prefix(10))\r\n10\r\n\(body.dropFirst(10))\r\n0\r\n\r\n")
+        #expect(try ChunkedDecoder.decode(lower, maxBodyBytes: 100) == .complete(body: bytes(body), consumed: lower.count))
+        #expect(try ChunkedDecoder.decode(upper, maxBodyBytes: 100) == .complete(body: bytes(body), consumed: upper.count))
+    }
+
+    @Test func emptyBody() throws {
+        #expect(try ChunkedDecoder.decode(bytes("0\r\n\r\n"), maxBodyBytes: 0) == .complete(body: [], consumed: 5))
+    }
+
+    @Test(arguments: [simple, withExtensionsAndTrailers])
+    func splitAtEveryBytePosition(text: String) throws {
+        let input = bytes(text)
+        let whole = try ChunkedDecoder.decode(input, maxBodyBytes: 100)
+        guard case .complete = whole else { Issue.record("whole input incomplete"); return }
+        for n in 0..<input.count {
+            #expect(try ChunkedDecoder.decode(Array(input[0..<n]), maxBodyBytes: 100) == .needMore, "prefix \(n)")
+        }
+    }
+
+    @Test func bodyAtTheLimitAccepted() throws {
+        let input = bytes("5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n")
+        #expect(try ChunkedDecoder.decode(input, maxBodyBytes: 10) == .complete(body: bytes("helloworld"), consumed: input.count))
+    }
+
+    @Test func bodyPastTheLimitIs413() {
+        let error = httpError { _ = try ChunkedDecoder.decode(bytes("5\r\nhello\r\n6\r\nworld!\r\n0\r\n\r\n"), maxBodyBytes: 10) }
+        #expect(error?.status == 413)
+        #expect(error?.reason == "body_too_large")
+        #expect(error?.message == "request body larger than 10 bytes")
+    }
+
+    @Test func announcedSizePastTheLimitIs413BeforeTheDataArrives() throws {
+        #expect(httpStatus { _ = try ChunkedDecoder.decode(bytes("ffffffff\r\n"), maxBodyBytes: 10 * 1024) } == 413)
+        #expect(httpStatus { _ = try ChunkedDecoder.decode(bytes("2801\r\n"), maxBodyBytes: 10 * 1024) } == 413)
+        #expect(try ChunkedDecoder.decode(bytes("2800\r\n"), maxBodyBytes: 10 * 1024) == .needMore)
+    }
+
+    @Test func endlessTrailersAre413() {
+        var input = bytes("0\r\n")
+        while input.count <= 10 * 1024 + 65536 { input += bytes("X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n") }
+        #expect(httpStatus { _ = try ChunkedDecoder.decode(input, maxBodyBytes: 10 * 1024) } == 413)
+    }
+
+    @Test(arguments: [
+        "x\r\nhello\r\n0\r\n\r\n",
+        "\r\nhello\r\n0\r\n\r\n",
+        ";ext\r\nhello\r\n0\r\n\r\n",
+        "-5\r\nhello\r\n0\r\n\r\n",
+        "+5\r\nhello\r\n0\r\n\r\n",
+        "0x5\r\nhello\r\n0\r\n\r\n",
+        "000000005\r\nhello\r\n0\r\n\r\n",
+        "1 0\r\n0123456789abcdef\r\n0\r\n\r\n",
+    ])
+    func invalidChunkSizeIs400(text: String) {
+        let error = httpError { _ = try ChunkedDecoder.decode(bytes(text), maxBodyBytes: 100) }
+        #expect(error?.status == 400)
+        #expect(error?.message == "invalid chunk size")
+    }
+
+    @Test func dataNotFollowedByCRLFIs400() {
+        let error = httpError { _ = try ChunkedDecoder.decode(bytes("5\r\nhelloX\r\n0\r\n\r\n"), maxBodyBytes: 100) }
+        #expect(error?.message == "chunk data not followed by CRLF")
+    }
+
+    @Test func lineWithoutCRIs400() {
+        let error = httpError { _ = try ChunkedDecoder.decode(bytes("5\nhello\r\n0\r\n\r\n"), maxBodyBytes: 100) }
+        #expect(error?.status == 400)
+        #expect(error?.message == "chunk line not ended by CRLF")
+    }
+
+    @Test func endlessSizeLineIs400() {
+        let input = bytes("5;" + String(repeating: "e", count: 5000))
+        #expect(httpError { _ = try ChunkedDecoder.decode(input, maxBodyBytes: 100) }?.message == "chunk size line too long")
+    }
+}
+
+// MARK: - Responses from the engine
+
+@Suite("ResponseHeadParser and ChunkedStreamDecoder")
+struct ResponseParsingTests {
+    @Test func parsesAResponseHead() throws {
+        let text = bytes("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        let parsed = try ResponseHeadParser.parse(text)
+        #expect(parsed?.0 == HTTPResponseHead(status: 200, fields: [HTTPField("Content-Type", "application/json"), HTTPField("Content-Length", "2")]))
+        #expect(parsed?.bodyOffset == text.count - 2)
+        #expect(parsed?.0.framing == .length(2))
+        #expect(parsed?.0.field("content-type") == "application/json")
+    }
+
+    @Test func incompleteHeadIsNil() throws {
+        #expect(try ResponseHeadParser.parse(bytes("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n")) == nil)
+    }
+
+    @Test func oversizedHeadIs502() {
+        let text = bytes("HTTP/1.1 200 OK\r\nX: " + String(repeating: "a", count: 100))
+        let error = httpError { _ = try ResponseHeadParser.parse(text, maxBytes: 64) }
+        #expect(error?.status == 502)
+        #expect(error?.reason == "engine_protocol")
+    }
+
+    @Test(arguments: ["HTTP/2 200 OK\r\n\r\n", "HTTP/1.1 20 OK\r\n\r\n", "HTTP/1.1 abc OK\r\n\r\n", "garbage\r\n\r\n", "HTTP/1.1 200 OK\r\nno colon\r\n\r\n"])
+    func malformedHeadIs502(text: String) {
+        #expect(httpStatus { _ = try ResponseHeadParser.parse(bytes(text)) } == 502)
+    }
+
+    @Test func statusLineWithoutReasonAccepted() throws {
+        #expect(try ResponseHeadParser.parse(bytes("HTTP/1.0 204\r\n\r\n"))?.0.status == 204)
+    }
+
+    @Test(arguments: [
+        (101, [HTTPField("Content-Length", "5")], ResponseFraming.untilClose),
+        (100, [], ResponseFraming.length(0)),
+        (204, [HTTPField("Content-Length", "5")], ResponseFraming.length(0)),
+        (304, [], ResponseFraming.length(0)),
+        (200, [HTTPField("Transfer-Encoding", "Chunked")], ResponseFraming.chunked),
+        (200, [HTTPField("Content-Length", "17")], ResponseFraming.length(17)),
+        (200, [HTTPField("Content-Length", "-1")], ResponseFraming.untilClose),
+        (200, [], ResponseFraming.untilClose),
+    ])
+    func responseFraming(status: Int, fields: [HTTPField], expected: ResponseFraming) {
+        #expect(HTTPResponseHead(status: status, fields: fields).framing == expected)
+    }
+
+    @Test func streamDecoderByteByByte() throws {
+        let input = bytes(ChunkedDecoderTests.withExtensionsAndTrailers)
+        var decoder = ChunkedStreamDecoder()
+        var out: [UInt8] = []
+        for b in input {
+            #expect(!decoder.isDone)
+            out += try decoder.feed([b])
+        }
+        #expect(decoder.isDone)
+        #expect(out == bytes("Wikipedia in\r\n\r\nchunks."))
+    }
+
+    @Test func streamDecoderWholeAndIgnoresBytesAfterTheEnd() throws {
+        var decoder = ChunkedStreamDecoder()
+        let out = try decoder.feed(bytes("3\r\nabc\r\n0\r\n\r\nJUNK"))
+        #expect(out == bytes("abc"))
+        #expect(decoder.isDone)
+        #expect(try decoder.feed(bytes("more")) == [])
+    }
+
+    @Test func streamDecoderAcceptsLargeChunks() throws {
+        var decoder = ChunkedStreamDecoder()
+        let payload = [UInt8](repeating: 7, count: 70000)
+        var out = try decoder.feed(bytes("11170\r\n") + payload.prefix(30000))
+        out += try decoder.feed(payload.dropFirst(30000) + bytes("\r\n0\r\n\r\n"))
+        #expect(out == payload)
+        #expect(decoder.isDone)
+    }
+
+    @Test(arguments: ["zz\r\n", "\r\n", "3\r\nabcX\r\n", "1234567890abcdef0\r\n"])
+    func streamDecoderRejectsBadFraming(text: String) {
+        var decoder = ChunkedStreamDecoder()
+        #expect(httpStatus { _ = try decoder.feed(bytes(text)) } == 502)
+    }
+}
+
+// MARK: - Responses to the client
+
+@Suite("HTTPResponse")
+struct HTTPResponseTests {
+    @Test func serializesAJSONResponse() {
+        let response = HTTPResponse(status: 200, json: .object([("id", .string("abc"))]))
+        #expect(String(decoding: response.serialize(), as: UTF8.self) ==
+            "HTTP/1.1 200 OK\r\nServer: docker-server\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 12\r\nConnection: close\r\n\r\n{\"id\":\"abc\"}")
+    }
+
+    @Test func serializesWithDateAndExtraFields() {
+        let response = HTTPResponse(status: 201, headers: [("X-A", "1"), ("X-B", "2")], body: bytes("hi"))
+        #expect(String(decoding: response.serialize(date: "Sun, 29 Nov 2026 08:00:00 GMT"), as: UTF8.self) ==
+            "HTTP/1.1 201 Created\r\nDate: Sun, 29 Nov 2026 08:00:00 GMT\r\nServer: docker-server\r\nX-A: 1\r\nX-B: 2\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi")
+    }
+
+    @Test func headResponseKeepsContentLengthButHasNoBody() {
+        let response = HTTPResponse(status: 404, json: bytes("{\"code\":404}"))
+        #expect(String(decoding: response.serialize(omitBody: true), as: UTF8.self) ==
+            "HTTP/1.1 404 Not Found\r\nServer: docker-server\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 12\r\nConnection: close\r\n\r\n")
+    }
+
+    @Test func chunkedHead() {
+        let head = HTTPResponse.head(status: 200, headers: [("Content-Type", "text/plain; charset=utf-8")], contentLength: nil, date: nil)
+        #expect(String(decoding: head, as: UTF8.self) ==
+            "HTTP/1.1 200 OK\r\nServer: docker-server\r\nContent-Type: text/plain; charset=utf-8\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+    }
+
+    @Test func chunks() {
+        #expect(HTTPResponse.chunk(bytes("hello")) == bytes("5\r\nhello\r\n"))
+        #expect(HTTPResponse.chunk([UInt8](repeating: 0x41, count: 255)) == bytes("ff\r\n" + String(repeating: "A", count: 255) + "\r\n"))
+        #expect(HTTPResponse.chunk([UInt8]()) == [])
+        #expect(HTTPResponse.lastChunk == bytes("0\r\n\r\n"))
+    }
+
+    @Test func chunksRoundTripThroughTheDecoder() throws {
+        let encoded = HTTPResponse.chunk(bytes("abc")) + HTTPResponse.chunk([UInt8](repeating: 1, count: 300)) + HTTPResponse.lastChunk
+        #expect(try ChunkedDecoder.decode(encoded, maxBodyBytes: 1000) == .complete(body: bytes("abc") + [UInt8](repeating: 1, count: 300), consumed: encoded.count))
+    }
+
+    @Test func headerLookupIsCaseInsensitive() {
+        let response = HTTPResponse(status: 200, headers: [("Content-Type", "a"), ("content-type", "b")])
+        #expect(response.header("CONTENT-TYPE") == "a")
+        #expect(response.header("x") == nil)
+    }
+
+    @Test(arguments: [(200, "OK"), (201, "Created"), (400, "Bad Request"), (401, "Unauthorized"), (404, "Not Found"),
+                      (405, "Method Not Allowed"), (409, "Conflict"), (413, "Content Too Large"), (415, "Unsupported Media Type"),
+                      (429, "Too Many Requests"), (431, "Request Header Fields Too Large"), (501, "Not Implemented"),
+                      (502, "Bad Gateway"), (503, "Service Unavailable"), (505, "HTTP Version Not Supported"), (299, "Unknown")])
+    func reasonPhrases(code: Int, phrase: String) {
+        #expect(HTTPStatus.reasonPhrase(code) == phrase)
+    }
+
+    @Test func errorResponse() {
+        let error = HTTPError(405, "method PATCH not allowed here; allowed: GET, PUT", reason: "bad_method", headers: [("Allow", "GET, PUT")])
+        let response = error.response
+        #expect(response.status == 405)
+        #expect(response.headers.map { "\($0.0): \($0.1)" } == ["Content-Type: application/json; charset=utf-8", "Allow: GET, PUT"])
+        #expect(String(decoding: response.body, as: UTF8.self) == "{\"code\":405,\"error\":\"method PATCH not allowed here; allowed: GET, PUT\"}")
+    }
+
+    @Test func errorBodyEscapesTheMessage() {
+        #expect(String(decoding: HTTPError(400, "bad \"x\"\n").jsonBody, as: UTF8.self) == "{\"code\":400,\"error\":\"bad \\\"x\\\"\\n\"}")
+    }
+
+    @Test func errorDefaults() {
+        #expect(HTTPError(418, "teapot").reason == "status_418")
+        #expect(HTTPError.badRequest("x") == HTTPError(400, "x", reason: "bad_request"))
+        #expect(HTTPError(400, "x", headers: [("A", "1")]) != HTTPError(400, "x", headers: [("A", "2")]))
+    }
+}
