@@ -21,6 +21,8 @@ public final class Connection: ResponseStream {
     var omitBody = false
     var clientGone = false
     var timedOut = false
+    /// The whole request, body included, was read: no bytes of it can still be in flight.
+    var requestComplete = false
 
     public init(config: Config, environment: [String: String], logger: Logger) {
         self.config = config
@@ -119,6 +121,7 @@ public final class Connection: ResponseStream {
                 }
             }
         }
+        requestComplete = true
         return HTTPRequest(head: head, body: body)
     }
 
@@ -215,6 +218,10 @@ public final class Connection: ResponseStream {
         }
         guard Syscalls.isSocket(output) else { return }
         shutdown(output, Int32(SHUT_WR))
+        // Closing with unread input makes the kernel send RST, which can destroy the response
+        // before the client reads it (RFC 9112 §9.6): linger and drain, unless the request was
+        // read whole and nothing more is waiting.
+        if requestComplete, Syscalls.pendingBytes(input) == 0 { return }
         let lingerDeadline = Syscalls.monotonicMs() + 1000
         var drained = 0
         while drained < 1 << 20, case let .data(bytes) = Syscalls.read(input, deadline: lingerDeadline) { drained += bytes.count }

@@ -32,8 +32,10 @@ public enum Syscalls {
     /// passes (`poll(2)`). When `watch` is given, a hang-up there (`POLLRDHUP`, `POLLHUP`,
     /// `POLLERR`) ends the wait too.
     public static func wait(_ fd: Int32, events: Int16, deadline: Int64?, watch: Int32? = nil) -> Readiness {
-        var fds = [pollfd(fd: fd, events: events, revents: 0)]
-        if let watch { fds.append(pollfd(fd: watch, events: Int16(pollReadHangup), revents: 0)) }
+        // Two descriptors at most, kept in a tuple: no array (and its metadata) per wait.
+        var fds = (pollfd(fd: fd, events: events, revents: 0),
+                   pollfd(fd: watch ?? -1, events: Int16(pollReadHangup), revents: 0))
+        let count: nfds_t = watch == nil ? 1 : 2
         while true {
             var timeout: Int32 = -1
             if let deadline {
@@ -41,14 +43,16 @@ public enum Syscalls {
                 if left <= 0 { return .timedOut }
                 timeout = Int32(min(left, Int64(Int32.max)))
             }
-            let n = poll(&fds, nfds_t(fds.count), timeout)
+            let n = withUnsafeMutableBytes(of: &fds) {
+                poll($0.baseAddress!.assumingMemoryBound(to: pollfd.self), count, timeout)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 return .ready  // let the following read or write report the error
             }
             if n == 0 { continue }
-            if fds.count > 1, fds[1].revents & Int16(pollReadHangup | Int32(POLLHUP) | Int32(POLLERR)) != 0 { return .hangup }
-            if fds[0].revents != 0 { return .ready }
+            if count > 1, fds.1.revents & Int16(pollReadHangup | Int32(POLLHUP) | Int32(POLLERR)) != 0 { return .hangup }
+            if fds.0.revents != 0 { return .ready }
         }
     }
 
@@ -68,10 +72,14 @@ public enum Syscalls {
         case .hangup: return .hangup
         case .ready: break
         }
-        var buffer = [UInt8](repeating: 0, count: max)
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, max) }
-            if n > 0 { return .data(Array(buffer[0..<n])) }
+            // Uninitialised capacity: no zero-fill, and only the pages the kernel writes are touched.
+            var n = 0
+            let buffer = [UInt8](unsafeUninitializedCapacity: max) { storage, count in
+                n = Glibc.read(fd, storage.baseAddress, max)
+                count = Swift.max(n, 0)
+            }
+            if n > 0 { return .data(buffer) }
             if n == 0 { return .endOfFile }
             if errno == EINTR { continue }
             if errno == EAGAIN || errno == EWOULDBLOCK {
@@ -97,6 +105,12 @@ public enum Syscalls {
             return false
         }
         return true
+    }
+
+    /// Bytes received on socket `fd` and not read yet (`ioctl(FIONREAD)`); 0 on error.
+    public static func pendingBytes(_ fd: Int32) -> Int {
+        var count: Int32 = 0
+        return ioctl(fd, UInt(FIONREAD), &count) == 0 ? Int(count) : 0
     }
 
     /// True when `fd` is a socket (`fstat(2)`).

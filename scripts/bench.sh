@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Benchmarks docker-server and writes docs/BENCHMARKS.md. Everything is measured in one run
+# on this machine, on loopback only:
+#  (a) one piped 401 request through the binary vs /bin/true (median of N process runs);
+#  (b) GET / through systemd-socket-activate and through --listen with wrk (a new connection
+#      per request), vs the engine API reached the same way (socat forking per connection to
+#      the engine socket, GET /containers/json?all=1);
+#  (c) peak RSS of one GET / request (getrusage of the child).
+# Needs what scripts/test-env.sh sets up (dockerd, wrk, socat).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${BENCH_RUNS:-500}
+DURATION=${BENCH_SECONDS:-5}
+ROUNDS=${BENCH_ROUNDS:-5}
+CONNECTIONS=${BENCH_CONNECTIONS:-8}
+for tool in wrk socat systemd-socket-activate docker python3; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool missing (run scripts/test-env.sh)" >&2; exit 1; }
+done
+docker info >/dev/null 2>&1 || { echo "bench: no Docker engine answers (run scripts/test-env.sh)" >&2; exit 1; }
+scripts/build.sh >/dev/null
+BIN=$PWD/.build/release/docker-server
+STATE=$(mktemp -d /tmp/ds-bench.XXXXXX)
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$STATE"' EXIT
+TOKEN=bench-token
+ENGINE_SOCKET=${DOCKER_HOST:-unix:///var/run/docker.sock}
+ENGINE_SOCKET=${ENGINE_SOCKET#unix://}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+printf 'GET / HTTP/1.1\r\nHost: bench\r\n\r\n' >"$STATE/401.http"
+printf 'GET / HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer %s\r\n\r\n' "$TOKEN" >"$STATE/list.http"
+
+# (a) and (c): process start-up, measured with posix_spawn and waitpid from Python.
+read -r TRUE_MS DS_MS DS_P90 RSS_KB < <(python3 - "$BIN" "$STATE" "$RUNS" <<'PY'
+import os, sys, time, statistics, resource
+binary, state, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+env = {k: v for k, v in os.environ.items() if not k.startswith("DS_")}
+env["DS_LOG_FILE"] = state + "/bench-%DATE%.log"
+def spawn(argv, request):
+    fd = os.open(request, os.O_RDONLY); out = os.open("/dev/null", os.O_WRONLY)
+    start = time.perf_counter_ns()
+    pid = os.posix_spawn(argv[0], argv, env, file_actions=[(os.POSIX_SPAWN_DUP2, fd, 0), (os.POSIX_SPAWN_DUP2, out, 1)])
+    os.waitpid(pid, 0)
+    elapsed = (time.perf_counter_ns() - start) / 1e6
+    os.close(fd); os.close(out)
+    return elapsed
+def series(argv, request):
+    for _ in range(30): spawn(argv, request)
+    return sorted(spawn(argv, request) for _ in range(runs))
+true = series(["/bin/true"], state + "/401.http")
+ds = series([binary, "--token", "bench-token"], state + "/401.http")
+# (c) a fresh child measured alone: RUSAGE_CHILDREN keeps the maximum over waited children,
+# so fork a process that runs exactly one request and reports its own children's peak.
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.close(r)
+    spawn([binary, "--token", "bench-token"], state + "/list.http")
+    os.write(w, str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss).encode())
+    os._exit(0)
+os.close(w); os.waitpid(pid, 0)
+rss = os.read(r, 100).decode()
+print("%.3f %.3f %.3f %s" % (statistics.median(true), statistics.median(ds), ds[int(len(ds) * 0.9)], rss))
+PY
+)
+
+# (b) throughput with a new connection per request.
+wrk_rate() { # URL PATH
+  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H 'Connection: close' -H "Authorization: Bearer $TOKEN" "$1$2" 2>&1 \
+    | awk '/Requests\/sec/ {print $2}'
+}
+wrk_errors() { # URL PATH: non-2xx and socket errors of a short run, to prove the rate is of real answers
+  wrk -t1 -c2 -d2s -H 'Connection: close' -H "Authorization: Bearer $TOKEN" "$1$2" 2>&1 | grep -E 'Non-2xx|Socket errors' || true
+}
+P_SSA=$(free_port); P_LISTEN=$(free_port); P_ENGINE=$(free_port)
+systemd-socket-activate -l "127.0.0.1:$P_SSA" -a --inetd -E DS_TOKEN=$TOKEN -E DS_LOG_FILE="$STATE/ssa-%DATE%.log" "$BIN" >/dev/null 2>&1 &
+PIDS+=($!)
+"$BIN" --listen "127.0.0.1:$P_LISTEN" --token $TOKEN --max_connections 64 --log_file "$STATE/listen-%DATE%.log" &
+PIDS+=($!)
+socat "TCP-LISTEN:$P_ENGINE,bind=127.0.0.1,fork,reuseaddr,backlog=512" "UNIX-CONNECT:$ENGINE_SOCKET" &
+PIDS+=($!)
+for p in $P_SSA $P_LISTEN $P_ENGINE; do wait_port "$p" || { echo "bench: nothing listens on $p" >&2; exit 1; }; done
+CHECK_SSA=$(wrk_errors "http://127.0.0.1:$P_SSA" /)
+# Rounds alternate the three set-ups so that a slow spell of the machine hits them alike;
+# the table shows each set-up's median over the rounds.
+median() { sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+R_SSA=(); R_LISTEN=(); R_ENGINE=()
+for _ in $(seq "$ROUNDS"); do
+  R_SSA+=("$(wrk_rate "http://127.0.0.1:$P_SSA" /)")
+  R_LISTEN+=("$(wrk_rate "http://127.0.0.1:$P_LISTEN" /)")
+  R_ENGINE+=("$(wrk_rate "http://127.0.0.1:$P_ENGINE" '/containers/json?all=1')")
+done
+RATE_SSA=$(printf '%s\n' "${R_SSA[@]}" | median)
+RATE_LISTEN=$(printf '%s\n' "${R_LISTEN[@]}" | median)
+RATE_ENGINE=$(printf '%s\n' "${R_ENGINE[@]}" | median)
+CONTAINERS=$(docker ps -aq | wc -l)
+
+python3 - "$TRUE_MS" "$DS_MS" "$DS_P90" "$RSS_KB" "$RATE_SSA" "$RATE_LISTEN" "$RATE_ENGINE" "$RUNS" "$DURATION" "$CONNECTIONS" "$CONTAINERS" "$CHECK_SSA" "${R_SSA[*]}" "${R_LISTEN[*]}" "${R_ENGINE[*]}" "$ROUNDS" <<'PY' >docs/BENCHMARKS.md
+import sys, platform, subprocess, datetime
+t, ds, p90, rss, ssa, listen, engine = (float(x) for x in sys.argv[1:8])
+runs, duration, conns, containers, check = sys.argv[8], sys.argv[9], sys.argv[10], sys.argv[11], sys.argv[12]
+r_ssa, r_listen, r_engine, rounds = sys.argv[13], sys.argv[14], sys.argv[15], sys.argv[16]
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+engine_version = subprocess.run(["docker", "version", "-f", "{{.Server.Version}} (API {{.Server.APIVersion}})"], capture_output=True, text=True).stdout.strip()
+def verdict(ok): return "**met**" if ok else "**not met**"
+ratio_a = ds / t
+print(f"""# Benchmarks
+
+Produced by `scripts/bench.sh` in one run on {datetime.date.today().isoformat()}: {cpu}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores,
+Linux {platform.release()}, Docker {engine_version}, {containers} containers on the engine. Release build,
+static executable (`swift build -c release -Xswiftc -static-executable`). Loopback only.
+Numbers move with the machine's load; rerun the script rather than trusting an old table.
+
+| what | measured | target | |
+|---|---|---|---|
+| (a) one piped 401 request (`docker-server --token T < req`), median of {runs} runs | {ds:.2f} ms (p90 {p90:.2f} ms) | ≤ 5 × `/bin/true` | {verdict(ratio_a <= 5)} ({ratio_a:.1f} ×) |
+| `/bin/true`, the same way | {t:.2f} ms | | |
+| (b) `GET /` through `systemd-socket-activate -a --inetd` | {ssa:.0f} req/s | ≥ 0.5 × direct engine | {verdict(ssa >= 0.5 * engine)} ({ssa / engine:.2f} ×) |
+| (b) `GET /` through `docker-server --listen` | {listen:.0f} req/s | ≥ 0.5 × direct engine | {verdict(listen >= 0.5 * engine)} ({listen / engine:.2f} ×) |
+| (b) engine API directly, `GET /containers/json?all=1` through `socat` forking per connection | {engine:.0f} req/s | baseline | |
+| (c) peak RSS of one `GET /` request (list from the real engine) | {int(rss) / 1024:.1f} MiB | < 15 MiB | {verdict(int(rss) < 15 * 1024)} |
+
+How: (a) and (c) spawn the process with `posix_spawn` from Python, stdin a canned request file and
+stdout `/dev/null`, and time spawn-to-exit; (c) is `ru_maxrss` of that one child. (b) runs
+`wrk -t2 -c{conns} -d{duration}s -H 'Connection: close'`, so every request is a new TCP connection and,
+for docker-server, a new process; the engine baseline pays the same per-connection fork (socat)
+plus the engine's own work, which docker-server's `GET /` also pays. The three set-ups take turns
+for {rounds} rounds and the table shows each one's median; the rounds, in req/s:
+socket activation {r_ssa}; `--listen` {r_listen}; engine directly {r_engine}.
+Short check of answers through socket activation (empty when every answer was 2xx): `{check or 'none'}`.
+""")
+PY
+cat docs/BENCHMARKS.md
