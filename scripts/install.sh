@@ -67,9 +67,9 @@ if $systemd_pid1; then
   systemctl enable --now docker-server.socket
   systemctl restart docker-server.socket
   say "docker-server.socket listens on port 1717 (systemctl status docker-server.socket)"
-  say "try: curl -u x:\$(sudo cat $TOKEN_FILE) http://127.0.0.1:1717/"
+  say "try (as root): curl -u x:\$(cat $TOKEN_FILE) http://127.0.0.1:1717/"
 else
   say "no systemd here: serving with the built-in inetd on $LISTEN (Ctrl-C stops it)"
-  say "try: curl -u x:\$(sudo cat $TOKEN_FILE) http://127.0.0.1:${LISTEN##*:}/"
+  say "try (as root): curl -u x:\$(cat $TOKEN_FILE) http://127.0.0.1:${LISTEN##*:}/"
   exec "$PREFIX/bin/docker-server" --listen "$LISTEN" --token_file "$TOKEN_FILE" --folder /var/lib/docker-server
 fi

@@ -59,22 +59,34 @@ extension Config {
         Option(name: "max_connections", takesValue: true) { c, v throws(ConfigError) in c.maxConnections = try int("max_connections", v, min: 1, max: 4096) },
     ]
 
-    /// `[ADDR:]PORT`, `[IPv6]:PORT`.
+    /// `[ADDR:]PORT`, `[IPv6]:PORT`, or an address alone (`127.0.0.1`, `[::1]`, `::1`,
+    /// `localhost`), whose port is then `--port`'s (port 0 here, filled in by `parse`).
     static func parseListen(_ text: String) throws(ConfigError) -> ListenAddress {
-        let bad = ConfigError("--listen: expected [ADDR:]PORT (e.g. 1717, 127.0.0.1:1717, [::1]:1717), got \"\(text)\"")
-        var host = ""
-        var portText = Substring(text)
+        let bad = ConfigError("--listen: expected [ADDR:]PORT or ADDR (e.g. 1717, 127.0.0.1:1717, [::1]:1717, 127.0.0.1), got \"\(text)\"")
+        guard !text.isEmpty else { throw bad }
+        var host = text
+        var portText: Substring?
         if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { throw bad }
+            guard let close = text.firstIndex(of: "]") else { throw bad }
             host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":") else { throw bad }
+                portText = rest.dropFirst()
+            }
             guard PortBinding.isIPv6(host) else { throw bad }
-            portText = text[text.index(close, offsetBy: 2)...]
+        } else if PortBinding.isIPv6(text) {
+            host = text
         } else if let colon = text.lastIndex(of: ":") {
             host = String(text[..<colon])
-            guard host.isEmpty || PortBinding.isIPv4(host) || host == "localhost" else { throw bad }
-            if host == "localhost" { host = "127.0.0.1" }
             portText = text[text.index(after: colon)...]
+        } else if !text.isEmpty, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber) {
+            host = ""
+            portText = Substring(text)
         }
+        if host == "localhost" { host = "127.0.0.1" }
+        guard host.isEmpty || PortBinding.isIPv4(host) || PortBinding.isIPv6(host) else { throw bad }
+        guard let portText else { return ListenAddress(host: host, port: 0) }
         guard let port = PortBinding.port(portText) else { throw bad }
         return ListenAddress(host: host, port: port)
     }
@@ -128,7 +140,10 @@ extension Config {
         }
         try config.checkAvailable()
         if subcommand == "heartbeat" { return .heartbeat(config) }
-        return config.listen == nil ? .serve(config) : .listen(config)
+        guard var listen = config.listen else { return .serve(config) }
+        if listen.port == 0 { listen.port = config.port }
+        config.listen = listen
+        return .listen(config)
     }
 
     /// Features of later releases answer a clear error instead of being silently ignored.
@@ -152,8 +167,8 @@ extension Config {
     Options (each also read from DS_<NAME>, e.g. DS_TOKEN; flags win):
       --token TOKEN          API token (or DS_TOKEN, --token_file, $CREDENTIALS_DIRECTORY/token)
       --token_file PATH      file holding the token
-      --port N               port for --listen without a port, and the cluster advertise port (1717)
-      --listen [ADDR:]PORT   built-in inetd mode
+      --port N               port for --listen given an address alone (1717)
+      --listen [ADDR:]PORT   built-in inetd mode (or --listen ADDR, on --port)
       --max_connections N    concurrent connections in --listen mode (64)
       --max_body BYTES       request body limit (10240)
       --read_timeout S       seconds a client has to send its request (10)

@@ -36,6 +36,8 @@ public enum Listener {
             while active >= config.maxConnections {
                 if waitpid(-1, nil, 0) > 0 { active -= 1 } else if errno == ECHILD { active = 0 }
             }
+            // Wake at least once a second to reap finished connections (no lingering zombies).
+            guard Syscalls.wait(fd, events: Int16(POLLIN), deadline: Syscalls.monotonicMs() + 1000) == .ready else { continue }
             let connection = accept(fd, nil, nil)
             if connection < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }

@@ -139,7 +139,7 @@ struct ConfigTests {
         (["DS_PORT": "abc"], "DS_PORT: expected an integer from 1 to 65535, got \"abc\""),
         (["DS_LOW_BURST": "-5"], "DS_LOW_BURST: expected an integer from 1 to ∞, got \"-5\""),
         (["DS_LOG_LEVEL": "loud"], "DS_LOG_LEVEL: expected trace, debug, info, warn, error or fatal, got \"loud\""),
-        (["DS_LISTEN": "x"], "DS_LISTEN: expected [ADDR:]PORT (e.g. 1717, 127.0.0.1:1717, [::1]:1717), got \"x\""),
+        (["DS_LISTEN": "x"], "DS_LISTEN: expected [ADDR:]PORT or ADDR (e.g. 1717, 127.0.0.1:1717, [::1]:1717, 127.0.0.1), got \"x\""),
         (["DS_HTTPS": "yes"], "--https: HTTPS is not available in this version yet; terminate TLS in front of docker-server"),
         (["DS_HTTPS": "sometimes"], "DS_HTTPS: expected true or false, got \"sometimes\""),
     ])
@@ -173,6 +173,11 @@ struct ConfigTests {
         ("[::1]:1717", "::1", 1717),
         ("[::]:80", "::", 80),
         ("[2001:db8::7]:443", "2001:db8::7", 443),
+        // An address alone listens on --port (default 1717).
+        ("127.0.0.1", "127.0.0.1", 1717),
+        ("localhost", "127.0.0.1", 1717),
+        ("[::1]", "::1", 1717),
+        ("::1", "::1", 1717),
     ])
     func listenForms(text: String, host: String, port: Int) throws {
         guard case let .listen(config) = try Self.parse(["--listen", text]) else { Issue.record("not listen"); return }
@@ -189,10 +194,21 @@ struct ConfigTests {
         #expect(config.maxConnections == 8)
     }
 
-    @Test(arguments: ["", "0", "65536", "abc", "127.0.0.1", "127.0.0.1:", "::1:1717", "[::1]", "[::1]:", "[::1]1717", "[zz]:80",
+    @Test func listenAddressAloneUsesPort() throws {
+        guard case let .listen(config) = try Self.parse(["--listen", "127.0.0.1", "--port", "9000"]) else {
+            Issue.record("not listen"); return
+        }
+        #expect(config.listen == ListenAddress(host: "127.0.0.1", port: 9000))
+        guard case let .listen(fromEnvironment) = try Self.parse([], ["DS_LISTEN": "[::1]", "DS_PORT": "9001"]) else {
+            Issue.record("not listen"); return
+        }
+        #expect(fromEnvironment.listen == ListenAddress(host: "::1", port: 9001))
+    }
+
+    @Test(arguments: ["", "0", "65536", "abc", "127.0.0.1:", "[::1]:", "[::1]1717", "[zz]:80",
                       "[:::]:80", "1.2.3:80", "example.com:80", "256.1.1.1:80", "127.0.0.1:80:80", "*:80", "-1"])
     func badListenValues(text: String) {
-        #expect(Self.message(["--listen", text]) == "--listen: expected [ADDR:]PORT (e.g. 1717, 127.0.0.1:1717, [::1]:1717), got \"\(text)\"")
+        #expect(Self.message(["--listen", text]) == "--listen: expected [ADDR:]PORT or ADDR (e.g. 1717, 127.0.0.1:1717, [::1]:1717, 127.0.0.1), got \"\(text)\"")
     }
 
     @Test func everyOptionHasADSVariableAndIsInTheHelp() {
