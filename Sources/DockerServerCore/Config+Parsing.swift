@@ -91,6 +91,23 @@ extension Config {
         return ListenAddress(host: host, port: port)
     }
 
+    /// Best effort, for reporting a configuration error where it will be read: only
+    /// `--log_file` and `--log_level` (flags or `DS_` variables), each skipped when bad.
+    public static func loggingSettings(arguments: [String], environment: [String: String]) -> Config {
+        var config = Config()
+        for option in options where option.name == "log_file" || option.name == "log_level" {
+            if let value = environment[option.environmentName] { try? option.apply(&config, value) }
+            for (i, argument) in arguments.enumerated() {
+                if argument == "--" + option.name, i + 1 < arguments.count {
+                    try? option.apply(&config, arguments[i + 1])
+                } else if argument.hasPrefix("--" + option.name + "=") {
+                    try? option.apply(&config, String(argument.dropFirst(option.name.count + 3)))
+                }
+            }
+        }
+        return config
+    }
+
     /// Parses the command line (without the program name) and the environment.
     /// Flags take `--name value` or `--name=value`; switches (`--https`, `--cluster`) take no
     /// value or `=true|false`. `DS_<NAME>` variables apply first, flags after them.

@@ -8,7 +8,10 @@ extension Handler {
         guard created.status == 201, let execID = created.json?["Id"]?.stringValue, ContainerReference.isValid(execID) else {
             throw EngineErrors.map(created, context: "exec in container \(container)")
         }
-        let stream = try engine.open(EngineAPI.execStart(execID, tty: options.tty), timeoutSeconds: Limits.engineCallTimeoutSeconds)
+        // Watched: a client that hangs up ends this process (the engine has no way to stop an
+        // exec; its command runs on in the container, as after a killed `docker exec`).
+        let stream = try engine.open(EngineAPI.execStart(execID, tty: options.tty), timeoutSeconds: Limits.engineCallTimeoutSeconds,
+                                     watchClient: true)
         defer { stream.close() }
         guard stream.status == 101 || stream.status == 200 else {
             throw EngineErrors.map(try stream.response(), context: "starting exec in container \(container)")

@@ -4,7 +4,8 @@ extension Handler {
     /// container that exits at once), start, read the output to the end, `200
     /// {"id","name","exitCode","stdout","stderr"}`. With `remove` the engine's AutoRemove
     /// deletes the container when it exits, even if this process is gone by then. A missing
-    /// image is pulled first. A container whose start fails is removed before answering.
+    /// image is pulled first. A container whose start fails is removed before answering. A
+    /// client that hangs up before the answer gets its container killed (ContainerKill).
     func run(_ options: RunOptions) throws(HTTPError) -> HTTPResponse {
         let id = try createContainer(options)
         if options.detach {
@@ -17,8 +18,17 @@ extension Handler {
                                      context: "waiting for \(options.name)")
         defer { wait.close() }
         try startContainer(id, name: options.name)
-        let output = try collect(attach, multiplexed: true)
-        let waited = try wait.readAll()
+        let output: OutputCollector
+        let waited: [UInt8]
+        do throws(HTTPError) {
+            output = try collect(attach, multiplexed: true)
+            waited = try wait.readAll()
+        } catch where error.reason == "client_gone" {
+            // The client hung up (like Ctrl-C on `docker run`): stop its container rather than
+            // leave it running unwatched; with `remove` the engine then deletes it.
+            _ = try? engine.call(EngineAPI.kill(id), timeoutSeconds: Limits.engineCallTimeoutSeconds)
+            throw error
+        }
         guard let result = try? JSON.parse(waited), let exitCode = result["StatusCode"]?.intValue else {
             throw HTTPError(502, "waiting for \(options.name): unexpected engine answer", reason: "engine_error")
         }
@@ -63,10 +73,11 @@ extension Handler {
         }
     }
 
-    /// Opens a stream; when that fails the container is removed.
+    /// Opens a stream that ends with `client_gone` when the client hangs up; when opening
+    /// fails the container is removed.
     func openOrCleanUp(_ request: EngineRequest, container id: String, context: String) throws(HTTPError) -> any EngineStream {
         do throws(HTTPError) {
-            let stream = try engine.open(request, timeoutSeconds: Limits.engineCallTimeoutSeconds)
+            let stream = try engine.open(request, timeoutSeconds: Limits.engineCallTimeoutSeconds, watchClient: true)
             guard stream.status == 101 || stream.status == 200 else {
                 let answer = (try? stream.response()) ?? EngineResponse(status: stream.status, body: [])
                 stream.close()

@@ -54,7 +54,13 @@ public struct Handler {
     /// `docker ps -a`: the engine's container array as it is.
     func list() throws(HTTPError) -> HTTPResponse {
         let answer = try engine.call(EngineAPI.listContainers(), timeoutSeconds: Limits.engineCallTimeoutSeconds)
-        guard answer.status == 200 else { throw EngineErrors.map(answer, context: "listing containers") }
+        guard answer.status == 200 else {
+            // The list exists on every engine: a 404 means DOCKER_HOST is not a Docker engine.
+            if answer.status == 404 {
+                throw HTTPError(502, "listing containers: the engine answered 404; is DOCKER_HOST a Docker engine?", reason: "engine_error")
+            }
+            throw EngineErrors.map(answer, context: "listing containers")
+        }
         return HTTPResponse(status: 200, json: answer.body)
     }
 

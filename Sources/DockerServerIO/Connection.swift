@@ -23,6 +23,8 @@ public final class Connection: ResponseStream {
     var timedOut = false
     /// The whole request, body included, was read: no bytes of it can still be in flight.
     var requestComplete = false
+    /// An HTTP/1.0 request: streamed answers are delimited by closing, not chunked.
+    var http10 = false
 
     public init(config: Config, environment: [String: String], logger: Logger) {
         self.config = config
@@ -43,6 +45,8 @@ public final class Connection: ResponseStream {
             if error.reason == "client_gone" {
                 clientGone = true
             } else {
+                // A HEAD request refused before its head parsed still gets no body (and X-Error).
+                if buffer.starts(with: Array("HEAD ".utf8)) { omitBody = true }
                 send(error: error)
             }
             timedOut = error.reason == "read_timeout"
@@ -85,6 +89,7 @@ public final class Connection: ResponseStream {
         method = head.method
         path = String(head.target.prefix { $0 != "?" }.prefix(256))
         omitBody = head.method == "HEAD"
+        http10 = head.minorVersion == 0
         let framing = try RequestHeadParser.framing(of: head)
         try authenticate(head)
         if case .length(let n) = framing, n > config.maxBodyBytes {
@@ -191,20 +196,20 @@ public final class Connection: ResponseStream {
 
     public func begin(status: Int, headers: [(String, String)]) -> Bool {
         self.status = status
-        let head = HTTPResponse.head(status: status, headers: headers, contentLength: nil, date: Logger.httpDate())
+        let head = HTTPResponse.head(status: status, headers: headers, contentLength: nil, date: Logger.httpDate(), http10: http10)
         clientGone = !Syscalls.writeAll(output, head, deadline: writeDeadline)
         return !clientGone
     }
 
     public func send(_ bytes: [UInt8]) -> Bool {
         guard !clientGone, !bytes.isEmpty else { return !clientGone }
-        clientGone = !Syscalls.writeAll(output, HTTPResponse.chunk(bytes), deadline: writeDeadline)
+        clientGone = !Syscalls.writeAll(output, http10 ? bytes : HTTPResponse.chunk(bytes), deadline: writeDeadline)
         if !clientGone { bytesSent += bytes.count }
         return !clientGone
     }
 
     public func end() {
-        guard !clientGone else { return }
+        guard !clientGone, !http10 else { return }
         clientGone = !Syscalls.writeAll(output, HTTPResponse.lastChunk, deadline: writeDeadline)
     }
 

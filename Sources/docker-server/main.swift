@@ -20,7 +20,20 @@ while let pointer = entry.pointee {
     entry += 1
 }
 
-func fail(_ message: String) -> Never {
+/// Usage and configuration errors: exit 100 with the message on stderr, except on a
+/// connection (inetd, systemd), where stderr may be the client's socket: there the client gets
+/// an HTTP 503 and the message goes to the log (SPEC §4: nothing but HTTP to the client).
+@MainActor func fail(_ message: String) -> Never {
+    if Syscalls.isSocket(0) {
+        let settings = Config.loggingSettings(arguments: Array(CommandLine.arguments.dropFirst()), environment: environment)
+        Logger(config: settings, environment: environment).log(.fatal, "bad_configuration", [("detail", message)])
+        let error = HTTPError(503, "docker-server is misconfigured and cannot serve requests; its log says why", reason: "bad_configuration")
+        Syscalls.writeAll(1, error.response.serialize(date: Logger.httpDate()), deadline: Syscalls.monotonicMs() + 5000)
+        shutdown(1, Int32(SHUT_WR))
+        let drainDeadline = Syscalls.monotonicMs() + 1000
+        while case .data = Syscalls.read(0, deadline: drainDeadline) {}
+        exit(100)
+    }
     let text = "docker-server: \(message)\n"
     _ = text.withCString { write(2, $0, strlen($0)) }
     exit(100)

@@ -260,3 +260,16 @@ struct ConfigTests {
         #expect(parts.allSatisfy { Int($0) != nil })
     }
 }
+
+@Suite("Config logging settings")
+struct ConfigLoggingSettingsTests {
+    @Test func logOptionsSurviveOtherBadOptions() {
+        let config = Config.loggingSettings(arguments: ["--max_body", "10k", "--log_file", "/x-%DATE%.log", "--log_level=debug"],
+                                            environment: ["DS_LOG_LEVEL": "error"])
+        #expect(config.logFile == "/x-%DATE%.log")
+        #expect(config.logLevel == .debug)
+        let fromEnvironment = Config.loggingSettings(arguments: ["--log_level", "nonsense"], environment: ["DS_LOG_FILE": "/y.log"])
+        #expect(fromEnvironment.logFile == "/y.log")
+        #expect(fromEnvironment.logLevel == .info)
+    }
+}

@@ -537,6 +537,14 @@ struct TimeParsingTests {
         #expect(error?.message == "invalid since \"\(text)\": expected Unix seconds, RFC 3339 time or a duration like 10m")
     }
 
+    @Test(arguments: ["99999999999999999999999999999", "1234567890123", "1.1234567890"])
+    func outOfRangeSinceIs400(text: String) throws {
+        let error = httpError { _ = try TimeParsing.since(text, now: Self.now) }
+        #expect(error?.status == 400)
+        #expect(error?.message.contains("out of range") == true)
+        #expect(try TimeParsing.since("999999999999.123456789", now: Self.now) == "999999999999.123456789")
+    }
+
     @Test(arguments: [(1970, 1, 1, 0), (1969, 12, 31, -1), (2000, 3, 1, 11017), (2000, 2, 29, 11016), (2024, 2, 29, 19782), (1600, 1, 1, -135140)])
     func daysFromCivil(year: Int, month: Int, day: Int, days: Int) {
         #expect(TimeParsing.daysFromCivil(year: year, month: month, day: day) == days)

@@ -87,4 +87,6 @@ cleanup() {
   for pid in "${CLEANUP_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   docker ps -aq --filter name=ds-e2e- | xargs -r docker rm -f >/dev/null 2>&1
   wait 2>/dev/null
+  # Keep the state (logs, replies) only when something failed or DS_E2E_KEEP is set.
+  if [ "${FAIL:-1}" -eq 0 ] && [ -z "${DS_E2E_KEEP:-}" ]; then rm -rf "$STATE"; else echo "e2e: state kept in $STATE"; fi
 }

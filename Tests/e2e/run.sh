@@ -251,6 +251,39 @@ has "engine TCP port closed: 503" "$answer" "HTTP/1.1 503"
 answer=$(printf 'PUT / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer T\r\nContent-Length: 23\r\n\r\nimage=ds-test/busybox:1' | DOCKER_HOST=unix:///nonexistent/docker.sock timeout 10 "$BIN" --token T --log_file "$LOG")
 has "engine down during run: 503" "$answer" "HTTP/1.1 503"
 
+# a client that hangs up while its attached run or exec waits: the process ends, the run's
+# container is killed (and with remove, deleted).
+curl -s -o /dev/null --max-time 1 -H "Authorization: Bearer $TOKEN" -X PUT "$URL/" \
+  -d image=$IMAGE -d name=ds-e2e-hangup -d remove=true -d 'data=sleep 300'
+for _ in $(seq 50); do [ -z "$(docker ps -aq --filter name=ds-e2e-hangup)" ] && break; sleep 0.2; done
+eq "client gone during an attached run: its container is killed and removed" "$(docker ps -aq --filter name=ds-e2e-hangup)" ""
+curl -s -o /dev/null --max-time 1 -H "Authorization: Bearer $TOKEN" -X POST "$URL/ds-e2e-logger" --data-urlencode 'data=sleep 300'
+sleep 1
+eq "client gone during an exec: no docker-server process is left waiting" "$(pgrep -P "$SSA" | wc -l)" 0
+
+# HEAD refused before its head parsed: still no body, the reason in X-Error.
+printf 'HEAD /x\xc3\xa9 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "$TOKEN" | raw "$P1" >"$STATE/head-reply" 2>/dev/null
+has "HEAD with a bad request target: 400" "$(head -1 "$STATE/head-reply")" "400"
+has "HEAD with a bad request target: X-Error" "$(cat "$STATE/head-reply")" "X-Error: invalid character"
+eq "HEAD with a bad request target: no body" "$(python3 -c "$BODY_LENGTH" <"$STATE/head-reply")" 0
+
+# HTTP/1.0 gets the text stream delimited by the close, not chunked.
+printf 'GET /ds-e2e-logger?format=text&tail=3 HTTP/1.0\r\nAuthorization: Bearer %s\r\n\r\n' "$TOKEN" | raw "$P1" >"$STATE/http10-reply" 2>/dev/null
+hasnt "HTTP/1.0 text logs: no Transfer-Encoding" "$(cat "$STATE/http10-reply")" "Transfer-Encoding"
+has "HTTP/1.0 text logs: the raw line" "$(cat "$STATE/http10-reply")" "line2"
+
+# a configuration error on a connection is answered in HTTP, never as text on the socket.
+P_BAD=$(free_port)
+systemd-socket-activate -l "127.0.0.1:$P_BAD" -a --inetd -E DS_LOG_FILE="$LOG" "$BIN" --max_body 10k >/dev/null 2>&1 &
+CLEANUP_PIDS+=($!)
+wait_port "$P_BAD" || bad "systemd-socket-activate did not listen on $P_BAD"
+URL_SAVE=$URL; URL="http://127.0.0.1:$P_BAD"
+api GET /
+eq "bad option on a connection: 503" "$STATUS" 503
+has "bad option on a connection: a JSON error" "$BODY" '"error":"docker-server is misconfigured'
+URL=$URL_SAVE
+has "bad option on a connection: the log names the option" "$(cat "$STATE"/ds-*.log)" "--max_body: expected an integer"
+
 # canned request through the binary: exactly one complete response.
 answer=$(printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | "$BIN" --token T --log_file "$LOG")
 has "piped request: a complete 401 response" "$answer" '{"code":401,'

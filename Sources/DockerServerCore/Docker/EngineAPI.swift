@@ -73,6 +73,9 @@ public enum EngineAPI {
         EngineRequest(method: "POST", path: "/containers/\(enc(id))/wait?condition=\(untilRemoved ? "removed" : "next-exit")")
     }
 
+    /// ContainerKill (SIGKILL): `POST /containers/{id}/kill`.
+    public static func kill(_ id: String) -> EngineRequest { EngineRequest(method: "POST", path: "/containers/\(enc(id))/kill") }
+
     /// ContainerDelete with force (`docker rm -f`), anonymous volumes included.
     public static func remove(_ id: String) -> EngineRequest {
         EngineRequest(method: "DELETE", path: "/containers/\(enc(id))?force=1&v=1")

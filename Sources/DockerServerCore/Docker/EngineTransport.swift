@@ -9,7 +9,8 @@ public protocol EngineTransport {
     /// - Parameters:
     ///   - timeoutSeconds: deadline for the head; body reads wait as long as needed.
     ///   - watchClient: a body read ends with `HTTPError` 499 (`client_gone`) when the client
-    ///     closes its side of the connection (followed logs, which may wait for ever).
+    ///     closes its side of the connection (followed logs, attached runs, exec: anything
+    ///     that waits on the container). A half-close counts as gone, as nginx takes it.
     func open(_ request: EngineRequest, timeoutSeconds: Int, watchClient: Bool) throws(HTTPError) -> any EngineStream
 }
 
@@ -52,12 +53,17 @@ extension EngineStream {
 /// Turns an engine error answer into the client's error (SPEC §3 statuses).
 public enum EngineErrors {
     /// Maps the engine's status and message: 400/404/409 keep their status; a port already in
-    /// use is 409 whatever the engine said; other engine failures are 502 with its message.
+    /// use is 409 and a port binding to an address the host does not have 400, whatever the
+    /// engine said; other engine failures are 502 with its message.
     public static func map(_ response: EngineResponse, context: String) -> HTTPError {
         let message = response.message
         let lower = message.lowercased()
         if lower.contains("port is already allocated") || lower.contains("address already in use") {
             return HTTPError(409, "\(context): host port already in use: \(message)", reason: "port_in_use")
+        }
+        if lower.contains("cannot assign requested address") {
+            return HTTPError(400, "\(context): the host address of a port binding is not an address of this machine: \(message)",
+                             reason: "bad_host_address")
         }
         switch response.status {
         case 400: return HTTPError(400, "\(context): \(message)", reason: "engine_bad_request")

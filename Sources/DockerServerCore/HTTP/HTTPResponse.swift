@@ -31,15 +31,17 @@ public struct HTTPResponse: Sendable {
 
     /// The status line and fields (RFC 9112 §4, §5), ending with the empty line. Adds
     /// `Connection: close` (one request per connection, SPEC §4) and `Date` when given.
-    /// `contentLength` nil means chunked framing (`Transfer-Encoding: chunked`).
-    public static func head(status: Int, headers: [(String, String)], contentLength: Int?, date: String?) -> [UInt8] {
+    /// `contentLength` nil means chunked framing (`Transfer-Encoding: chunked`), or, with
+    /// `http10`, a body delimited by closing the connection (HTTP/1.0 knows no chunked
+    /// coding; RFC 9112 §6.1 forbids sending it to a 1.0 client).
+    public static func head(status: Int, headers: [(String, String)], contentLength: Int?, date: String?, http10: Bool = false) -> [UInt8] {
         var text = "HTTP/1.1 \(status) \(HTTPStatus.reasonPhrase(status))\r\n"
         if let date { text += "Date: \(date)\r\n" }
         text += "Server: docker-server\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         if let contentLength {
             text += "Content-Length: \(contentLength)\r\n"
-        } else {
+        } else if !http10 {
             text += "Transfer-Encoding: chunked\r\n"
         }
         text += "Connection: close\r\n\r\n"

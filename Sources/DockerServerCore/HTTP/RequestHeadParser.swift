@@ -151,6 +151,8 @@ public enum RequestHeadParser {
                 throw HTTPError.badRequest("the last transfer coding must be chunked")
             }
             guard codings.count == 1 else {
+                // RFC 9112 §6.1: chunked must not be applied more than once.
+                if codings.allSatisfy({ $0 == "chunked" }) { throw HTTPError.badRequest("chunked given more than once in Transfer-Encoding") }
                 throw HTTPError(501, "transfer codings other than chunked are not supported", reason: "te_unsupported")
             }
             return .chunked

@@ -19,7 +19,11 @@ public struct HTTPResponseHead: Equatable, Sendable {
         if status == 101 { return .untilClose }
         if (100..<200).contains(status) || status == 204 || status == 304 { return .length(0) }
         if let te = field("transfer-encoding"), te.lowercased().contains("chunked") { return .chunked }
-        if let cl = field("content-length"), let n = Int(cl.trimmingSpaces), n >= 0 { return .length(n) }
+        if let cl = field("content-length") {
+            // Only digits (RFC 9110 §8.6); anything else leaves the body delimited by the close.
+            let text = cl.trimmingSpaces
+            if !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(text) { return .length(n) }
+        }
         return .untilClose
     }
 }
@@ -36,6 +40,12 @@ public enum ResponseHeadParser {
     /// The head and where the body starts, or nil when more bytes are needed.
     /// - Throws: `HTTPError` 502 for a malformed or oversized head.
     public static func parse(_ buffer: [UInt8], maxBytes: Int = 64 * 1024) throws(HTTPError) -> (HTTPResponseHead, bodyOffset: Int)? {
+        // Not HTTP at all (an SSH banner, a TLS port, another protocol): say so at once rather
+        // than wait for a head that never comes.
+        let prefix = Array("HTTP/1.".utf8)
+        guard buffer.prefix(prefix.count).elementsEqual(prefix.prefix(buffer.count)) else {
+            throw bad("it does not speak HTTP (is DOCKER_HOST right?)")
+        }
         guard let end = RequestHeadParser.headerEnd(buffer, from: 0) else {
             if buffer.count > maxBytes { throw bad("response head too large") }
             return nil

@@ -139,7 +139,7 @@ public struct RequestFields: Sendable {
     }
 
     /// The `data` field as argv (SPEC §3), nil if absent or empty.
-    /// - Throws: `HTTPError` 400 for bad quoting or a map.
+    /// - Throws: `HTTPError` 400 for bad quoting, a map, or a NUL inside an argument.
     public func argv(_ name: String = "data") throws(HTTPError) -> [String]? {
         let argv: [String]
         switch values[name] {
@@ -147,6 +147,10 @@ public struct RequestFields: Sendable {
         case .list(let items)?: argv = items
         case .text(let s)?: argv = try ArgvSplitter.argv(from: s)
         case .map?: throw HTTPError.badRequest("field \"\(name)\" must be a command string or an array of strings", reason: "bad_data")
+        }
+        // An argument is a C string for the kernel (execve): it cannot hold NUL.
+        if argv.contains(where: { $0.utf8.contains(0) }) {
+            throw HTTPError.badRequest("field \"\(name)\": an argument contains a NUL character", reason: "bad_data")
         }
         return argv.isEmpty ? nil : argv
     }

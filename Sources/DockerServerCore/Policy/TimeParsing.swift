@@ -9,6 +9,12 @@ public enum TimeParsing {
         let bad = HTTPError.badRequest("invalid since \"\(text)\": expected Unix seconds, RFC 3339 time or a duration like 10m", reason: "bad_query")
         if !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) || $0 == UInt8(ascii: ".") }),
            text.filter({ $0 == "." }).count <= 1, text.first != ".", text.last != "." {
+            // The engine reads seconds and nanoseconds as 64-bit integers: keep both in range
+            // (at most 12 digits of seconds, about year 33658, and 9 of fraction).
+            let parts = text.split(separator: ".")
+            guard parts[0].count <= 12, parts.count == 1 || parts[1].count <= 9 else {
+                throw HTTPError.badRequest("since \"\(text)\" is out of range: at most 12 digits of seconds and 9 of fraction", reason: "bad_query")
+            }
             return text
         }
         if let seconds = duration(text) { return String(max(0, now - seconds)) }
