@@ -85,6 +85,9 @@ public final class EngineClient: EngineTransport {
         case .tcp(let host, let port):
             var hints = addrinfo()
             hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            // A numeric address needs no name service (which a static executable would have
+            // to load from the system's glibc at run time).
+            if PortBinding.isIPv4(host) || PortBinding.isIPv6(host) { hints.ai_flags = AI_NUMERICHOST }
             var list: UnsafeMutablePointer<addrinfo>?
             guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
                 throw unreachable("cannot resolve \(host)")

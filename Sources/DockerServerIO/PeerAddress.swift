@@ -26,7 +26,7 @@ public enum PeerAddress {
                 $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
                     var address = sin.pointee.sin_addr
                     guard inet_ntop(AF_INET, &address, &buffer, socklen_t(buffer.count)) != nil else { return nil }
-                    return String(cString: buffer)
+                    return Syscalls.string(fromNulTerminated: buffer)
                 }
             }
         case AF_INET6:
@@ -34,7 +34,7 @@ public enum PeerAddress {
                 $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
                     var address = sin6.pointee.sin6_addr
                     guard inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count)) != nil else { return nil }
-                    return normalize(String(cString: buffer))
+                    return normalize(Syscalls.string(fromNulTerminated: buffer))
                 }
             }
         default:

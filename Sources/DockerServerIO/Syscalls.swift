@@ -17,6 +17,11 @@ public enum Syscalls {
     /// Wall clock, Unix seconds.
     public static func unixTime() -> Int { Int(time(nil)) }
 
+    /// The UTF-8 text in `buffer` up to its first NUL.
+    static func string(fromNulTerminated buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// The text of `errno` value `code` (`strerror`).
     public static func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
 

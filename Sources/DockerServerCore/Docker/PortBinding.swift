@@ -56,7 +56,7 @@ public struct PortBinding: Equatable, Sendable {
     }
 
     /// Dotted-quad IPv4 address, each part 0–255 without leading zeros.
-    static func isIPv4(_ s: String) -> Bool {
+    public static func isIPv4(_ s: String) -> Bool {
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts.allSatisfy { p in
             guard !p.isEmpty, p.count <= 3, p.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let n = Int(p) else { return false }
@@ -67,7 +67,7 @@ public struct PortBinding: Equatable, Sendable {
     /// IPv6 address text (RFC 4291 §2.2): eight groups of 1–4 hex digits separated by single
     /// colons, at most one `::` standing for one or more zero groups, optionally a dotted-quad
     /// IPv4 tail in place of the last two groups.
-    static func isIPv6(_ s: String) -> Bool {
+    public static func isIPv6(_ s: String) -> Bool {
         guard s.contains(":"), s.count <= 45 else { return false }
         let halves = s.splitting(on: "::")
         guard halves.count <= 2 else { return false }
