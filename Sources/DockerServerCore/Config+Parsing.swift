@@ -29,6 +29,7 @@ extension Config {
         Option(name: "mid_burst", takesValue: true) { c, v throws(ConfigError) in c.midBurst = try int("mid_burst", v, min: 1) },
         Option(name: "high_burst", takesValue: true) { c, v throws(ConfigError) in c.highBurst = try int("high_burst", v, min: 1) },
         Option(name: "auth_burst", takesValue: true) { c, v throws(ConfigError) in c.authBurst = try int("auth_burst", v, min: 1) },
+        Option(name: "rate_window", takesValue: true) { c, v throws(ConfigError) in c.rateWindowSeconds = try int("rate_window", v, min: 1, max: 86400) },
         Option(name: "https", takesValue: false) { c, v throws(ConfigError) in c.https = try bool("https", v) },
         Option(name: "cert", takesValue: true) { c, v in c.certPath = v },
         Option(name: "key", takesValue: true) { c, v in c.keyPath = v },
@@ -189,10 +190,11 @@ extension Config {
       --max_connections N    concurrent connections in --listen mode (64)
       --max_body BYTES       request body limit (10240)
       --read_timeout S       seconds a client has to send its request (10)
-      --low_burst N          pull/run/exec requests per minute per IP (60)
-      --mid_burst N          rm requests per minute per IP (180)
-      --high_burst N         ps/logs requests per minute per IP (300)
-      --auth_burst N         failed authentications per minute per IP (10)
+      --low_burst N          pull/run/exec requests per window per client IP (60)
+      --mid_burst N          rm requests per window per client IP (180)
+      --high_burst N         ps/logs requests per window per client IP (300)
+      --auth_burst N         failed authentications per window per client IP (10)
+      --rate_window S        rate-limit window in seconds (60)
       --folder PATH          shared folder for rate limits and cluster state (/tmp/docker-server)
       --log_level L          trace|debug|info|warn|error|fatal (info)
       --log_file PATTERN     log file, %DATE% = YYYY-MM-DD-HH (/tmp/docker-server-%DATE%.log)

@@ -7,9 +7,11 @@ public struct Config: Sendable, Equatable {
     public var token: String?
     /// `--token_file` / `DS_TOKEN_FILE`: a file whose first line is the token.
     public var tokenFile: String?
-    /// Requests per minute per client IP: low (pull, run, exec), mid (rm), high (ps, logs),
+    /// Requests per window per client IP: low (pull, run, exec), mid (rm), high (ps, logs),
     /// and failed authentications.
     public var lowBurst = 60, midBurst = 180, highBurst = 300, authBurst = 10
+    /// `--rate_window`: the rate-limit window in seconds (the original's minute by default).
+    public var rateWindowSeconds = 60
     /// `--https` and its files (SPEC §8).
     public var https = false
     public var certPath = "/certs/cert.pem", keyPath = "/certs/privkey.pem", chainPath = "/certs/chain.pem"
@@ -32,6 +34,15 @@ public struct Config: Sendable, Equatable {
     public var dockerHost = "unix:///var/run/docker.sock"
 
     public init() {}
+
+    /// The per-window limit of a rate class (`--low_burst`, `--mid_burst`, `--high_burst`).
+    public func limit(for rateClass: RateClass) -> Int {
+        switch rateClass {
+        case .low: return lowBurst
+        case .mid: return midBurst
+        case .high: return highBurst
+        }
+    }
 }
 
 /// Where `--listen` binds: an address (IPv4, IPv6 or empty for all) and a TCP port.

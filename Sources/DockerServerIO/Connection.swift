@@ -25,6 +25,9 @@ public final class Connection: ResponseStream {
     var requestComplete = false
     /// An HTTP/1.0 request: streamed answers are delimited by closing, not chunked.
     var http10 = false
+    /// `RateLimit-*` fields for the answer, once a counter decided (SPEC §6).
+    var rateHeaders: [(String, String)] = []
+    lazy var rateLimiter = RateLimiter(folder: config.folder, windowSeconds: config.rateWindowSeconds, logger: logger)
 
     public init(config: Config, environment: [String: String], logger: Logger) {
         self.config = config
@@ -137,7 +140,31 @@ public final class Connection: ResponseStream {
             logger.log(.error, "no_token", [("detail", problem ?? "")])
             throw HTTPError(503, "the server has no API token configured; it refuses every request until one is set", reason: "no_token")
         }
-        switch Authenticator.check(authorization: head.field("authorization"), token: token) {
+        // One locked counter per client address (SPEC §6): failed authentications are limited
+        // (past the limit the token is not even compared), then the request's class is counted.
+        var outcome = Authenticator.Outcome.missing
+        let authorization = head.field("authorization")
+        let rateClass = (try? RequestTarget(head.target)).flatMap { try? Router.route(method: head.method, path: $0.path) }?.rateClass
+        let admission = timed("request") {
+            rateLimiter.admit(client: client, authLimit: config.authBurst, rateClass: rateClass,
+                              limit: rateClass.map { config.limit(for: $0) } ?? 0) {
+                outcome = Authenticator.check(authorization: authorization, token: token)
+                return outcome == .accepted
+            }
+        }
+        if case let .authRefused(decision) = admission {
+            rateHeaders = RateLimit.headers(decision)
+            throw HTTPError(429, "too many failed authentications from \(client): at most \(decision.limit) per \(config.rateWindowSeconds) s; retry in \(decision.resetSeconds) s",
+                            reason: "auth_rate_limited")
+        }
+        if case let .authenticated(decision?) = admission, let rateClass {
+            rateHeaders = RateLimit.headers(decision)
+            guard decision.allowed else {
+                throw HTTPError(429, "rate limit of \(decision.limit) \(rateClass.operations) requests per \(config.rateWindowSeconds) s exceeded for \(client); retry in \(decision.resetSeconds) s",
+                                reason: "rate_limited")
+            }
+        }
+        switch outcome {
         case .accepted:
             return
         case .missing:
@@ -169,6 +196,8 @@ public final class Connection: ResponseStream {
     var writeDeadline: Int64 { Syscalls.monotonicMs() + Int64(Limits.writeTimeoutSeconds) * 1000 }
 
     func send(_ response: HTTPResponse) {
+        var response = response
+        response.headers += rateHeaders
         status = response.status
         let bytes = response.serialize(omitBody: omitBody, date: Logger.httpDate())
         if Syscalls.writeAll(output, bytes, deadline: writeDeadline) {
@@ -188,7 +217,7 @@ public final class Connection: ResponseStream {
         }
         if error.status >= 500 {
             logger.log(.error, error.reason, [("client", client), ("method", method), ("path", path), ("detail", error.message)])
-        } else if error.status == 401 {
+        } else if error.status == 401 || error.status == 429 {
             logger.log(.warn, error.reason, [("client", client), ("method", method), ("path", path)])
         }
         send(response)
@@ -196,7 +225,7 @@ public final class Connection: ResponseStream {
 
     public func begin(status: Int, headers: [(String, String)]) -> Bool {
         self.status = status
-        let head = HTTPResponse.head(status: status, headers: headers, contentLength: nil, date: Logger.httpDate(), http10: http10)
+        let head = HTTPResponse.head(status: status, headers: headers + rateHeaders, contentLength: nil, date: Logger.httpDate(), http10: http10)
         clientGone = !Syscalls.writeAll(output, head, deadline: writeDeadline)
         return !clientGone
     }
@@ -213,6 +242,16 @@ public final class Connection: ResponseStream {
         clientGone = !Syscalls.writeAll(output, HTTPResponse.lastChunk, deadline: writeDeadline)
     }
 
+    /// Runs a rate-limit step; at debug level logs its duration (`reason=ratelimit class=…
+    /// us=…`; `class=sweep` for the clean-up), which `scripts/bench.sh` reads.
+    func timed<T>(_ step: String, _ body: () -> T) -> T {
+        guard logger.enabled(.debug) else { return body() }
+        let start = Syscalls.monotonicMicroseconds()
+        let result = body()
+        logger.log(.debug, "ratelimit", [("class", step), ("us", String(Syscalls.monotonicMicroseconds() - start))])
+        return result
+    }
+
     /// Logs the access line and closes gracefully: half-close, then drain what the client
     /// still sends (up to 1 s), so an early answer (401, 413) is not lost to a TCP reset.
     func finish() {
@@ -221,8 +260,10 @@ public final class Connection: ResponseStream {
             logger.log(.info, "access", [("client", client), ("method", method), ("path", path), ("status", String(status)),
                                          ("bytes", String(bytesSent)), ("ms", String(elapsed))])
         }
-        guard Syscalls.isSocket(output) else { return }
-        shutdown(output, Int32(SHUT_WR))
+        let socket = Syscalls.isSocket(output)
+        if socket { shutdown(output, Int32(SHUT_WR)) }
+        timed("sweep") { rateLimiter.sweep() }  // the client has its whole answer by now
+        guard socket else { return }
         // Closing with unread input makes the kernel send RST, which can destroy the response
         // before the client reads it (RFC 9112 §9.6): linger and drain, unless the request was
         // read whole and nothing more is waiting.

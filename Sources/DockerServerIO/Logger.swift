@@ -29,6 +29,9 @@ public final class Logger {
         }
     }
 
+    /// True when lines at `level` are written (to skip work for lines that would be dropped).
+    public func enabled(_ level: LogLevel) -> Bool { level >= self.level }
+
     /// Logs `reason` with `fields` at `level` (dropped below the configured level). Values
     /// with spaces, quotes or `=` are quoted; control characters are escaped.
     public func log(_ level: LogLevel, _ reason: String, _ fields: [(String, String)] = []) {

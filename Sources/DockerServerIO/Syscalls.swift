@@ -14,6 +14,13 @@ public enum Syscalls {
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
+    /// Monotonic clock, microseconds (for measuring steps).
+    public static func monotonicMicroseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+    }
+
     /// Wall clock, Unix seconds.
     public static func unixTime() -> Int { Int(time(nil)) }
 

@@ -7,7 +7,8 @@ import Testing
 /// either `response.http` (the exact expected response; the `Date:` line is ignored) or
 /// `expect` (lines `status: N`, `header: Name: value`, `has-header: Name`, `no-header: Name`, `body-contains: text`,
 /// `body-is: text`, `exit: N`). An optional `args` file holds extra arguments, one a line; the
-/// binary always gets `--token test-token` and a log file under a temporary folder.
+/// binary always gets `--token test-token`, a log file under a temporary folder and a fresh
+/// `--folder`.
 /// Fixtures named `*-engine` need the real engine from the README's test command.
 struct FixtureTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -33,7 +34,10 @@ struct FixtureTests {
         try #require(FileManager.default.isExecutableFile(atPath: binary.path),
                      "the docker-server binary is missing at \(binary.path): run `swift build` first")
         let request = try Data(contentsOf: folder.appendingPathComponent("request.http"))
-        var arguments = ["--token", "test-token", "--log_file", NSTemporaryDirectory() + "ds-fixtures-%DATE%.log"]
+        // A fresh shared folder per fixture: rate-limit counters never carry over between them.
+        let shared = FileManager.default.temporaryDirectory.appendingPathComponent("ds-fixture-\(name)-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: shared) }
+        var arguments = ["--token", "test-token", "--log_file", NSTemporaryDirectory() + "ds-fixtures-%DATE%.log", "--folder", shared.path]
         if let extra = try? String(contentsOf: folder.appendingPathComponent("args"), encoding: .utf8) {
             arguments += extra.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
         }

@@ -90,3 +90,37 @@ cleanup() {
   # Keep the state (logs, replies) only when something failed or DS_E2E_KEEP is set.
   if [ "${FAIL:-1}" -eq 0 ] && [ -z "${DS_E2E_KEEP:-}" ]; then rm -rf "$STATE"; else echo "e2e: state kept in $STATE"; fi
 }
+
+# burst N REQUEST_FILE ADDRESSES [ARGS...]: starts N docker-server processes at once (all wait
+# on one pipe until the last is forked), the i-th piped REQUEST_FILE with REMOTE_ADDR set to
+# the (i mod k)-th of the comma-separated ADDRESSES; prints "ADDRESS STATUS" per process.
+BURST_CLIENT=$(cat <<'PY'
+import os, sys
+n, request, addresses, binary, args = int(sys.argv[1]), sys.argv[2], sys.argv[3].split(","), sys.argv[4], sys.argv[5:]
+gate_r, gate_w = os.pipe()
+children = []
+for i in range(n):
+    out_r, out_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(gate_w); os.close(out_r)
+        os.read(gate_r, 1)  # blocks until the parent closes the gate: all start together
+        fd = os.open(request, os.O_RDONLY)
+        os.dup2(fd, 0); os.dup2(out_w, 1)
+        env = dict(os.environ, REMOTE_ADDR=addresses[i % len(addresses)])
+        os.execve(binary, [binary] + args, env)
+    os.close(out_w)
+    children.append((pid, out_r, addresses[i % len(addresses)]))
+os.close(gate_r); os.close(gate_w)
+for pid, out_r, address in children:
+    data = b""
+    while True:
+        chunk = os.read(out_r, 65536)
+        if not chunk: break
+        data += chunk
+    os.waitpid(pid, 0)
+    status = data.split(b" ", 2)[1].decode() if data.startswith(b"HTTP/") else "none"
+    print(address, status)
+PY
+)
+burst() { python3 -c "$BURST_CLIENT" "$1" "$2" "$3" "$BIN" "${@:4}"; }

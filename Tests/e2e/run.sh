@@ -25,6 +25,8 @@ docker ps -aq --filter name=ds-e2e- | xargs -r docker rm -f >/dev/null 2>&1
 printf '%s\n' "$TOKEN" >"$STATE/token"
 chmod 600 "$STATE/token"
 LOG="$STATE/ds-%DATE%.log"
+# Outside the rate-limit section, limits high enough never to interfere, in a folder of our own.
+export DS_FOLDER="$STATE/shared" DS_LOW_BURST=1000000 DS_MID_BURST=1000000 DS_HIGH_BURST=1000000 DS_AUTH_BURST=1000000
 
 echo "# deployment files"
 mkdir -p "$STATE/units"
@@ -40,7 +42,7 @@ has "service unit loads the token as a credential" "$(cat systemd/docker-server@
 echo "# systemd-socket-activate --inetd -a"
 P1=$(free_port)
 systemd-socket-activate -l "127.0.0.1:$P1" -a --inetd -E DS_TOKEN="$TOKEN" -E DS_LOG_FILE="$LOG" \
-  -E DS_READ_TIMEOUT=2 "$BIN" >"$STATE/ssa.log" 2>&1 &
+  -E DS_READ_TIMEOUT=2 -E DS_FOLDER -E DS_LOW_BURST -E DS_MID_BURST -E DS_HIGH_BURST -E DS_AUTH_BURST "$BIN" >"$STATE/ssa.log" 2>&1 &
 SSA=$!
 CLEANUP_PIDS+=("$SSA")
 wait_port "$P1" || fatal "systemd-socket-activate did not listen on $P1"
@@ -308,6 +310,9 @@ eq "--listen: 24 parallel requests over a cap of 4 all answered 200" "$(printf '
 "$BIN" --listen "127.0.0.1:$P2" --token T --log_file "$LOG" 2>"$STATE/listen2.err"
 eq "--listen on a port in use: exit 111" "$?" 111
 has "--listen on a port in use: says why" "$(cat "$STATE/listen2.err")" "in use"
+
+# ---------------------------------------------------------------------------------------
+. Tests/e2e/ratelimit.sh
 
 # ---------------------------------------------------------------------------------------
 echo "# xinetd"

@@ -38,6 +38,15 @@ public enum Route: Equatable, Sendable {
 /// Rate-limit classes (SPEC §6): low (pull, run, exec), mid (rm), high (ps, logs).
 public enum RateClass: String, Sendable, CaseIterable {
     case low, mid, high
+
+    /// The operations of the class, for messages.
+    public var operations: String {
+        switch self {
+        case .low: return "pull/run/exec"
+        case .mid: return "rm"
+        case .high: return "ps/logs"
+        }
+    }
 }
 
 /// The decoded parts of a request target.
