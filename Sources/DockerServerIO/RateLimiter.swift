@@ -53,10 +53,9 @@ public final class RateLimiter {
     /// the counter cannot be used, `authenticate` runs without limits (fail open; logged once).
     public func admit(client: String, authLimit: Int, rateClass: RateClass?, limit: Int,
                       authenticate: () -> Bool) -> Admission {
-        let now = RateLimiter.nowMs()
         var admission: Admission?
         let auth = RateLimit.authIndex
-        _ = withCounter(RateLimit.counterName(client: client), nowMs: now) { counts in
+        _ = withCounter(RateLimit.counterName(client: client)) { counts, now in
             let failures = RateLimit.decide(log: counts[auth], nowMs: now, windowMs: windowMs, limit: authLimit, record: false)
             guard failures.allowed else {
                 admission = .authRefused(failures)
@@ -86,21 +85,31 @@ public final class RateLimiter {
     }
 
     /// Opens (creating folders as needed) and locks counter `name` in the current epoch's
-    /// folder, taking over the previous epoch's file on first use; reads it, runs `body` (which
-    /// says whether it changed the counts), and writes the counts back when they changed.
+    /// folder, taking over the previous epoch's file on first use; reads it, runs `body` with
+    /// the time read once the lock is held (Unix ms; it says whether it changed the counts),
+    /// and writes the counts back when they changed.
     /// - Returns: false when the counter could not be used (logged once per process).
-    func withCounter(_ name: String, nowMs: Int, _ body: (inout RateLimit.Counts) -> Bool) -> Bool {
-        var epoch = RateLimit.epoch(windowSeconds: windowSeconds, nowMs: nowMs)
-        for _ in 0..<4 {
+    func withCounter(_ name: String, _ body: (inout RateLimit.Counts, _ nowMs: Int) -> Bool) -> Bool {
+        var epoch = RateLimit.epoch(windowSeconds: windowSeconds, nowMs: RateLimiter.nowMs())
+        for _ in 0..<8 {
             let path = path(epoch, name)
             var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
             if fd < 0 && errno == ENOENT {
-                makeFolders(upTo: path)
+                let folderError = makeFolders(upTo: path)
                 fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+                if fd < 0, errno == ENOENT, let folderError { errno = folderError }  // say why mkdir failed
             }
             guard fd >= 0 else { return fail("cannot open rate-limit counter", path) }
             defer { close(fd) }
             guard Self.lock(fd) else { return fail("cannot lock rate-limit counter", path) }
+            // The time is read under the lock: a process that waited for it (or stalled) decides
+            // with the present, in the present epoch's folder.
+            let now = RateLimiter.nowMs()
+            let currentEpoch = RateLimit.epoch(windowSeconds: windowSeconds, nowMs: now)
+            if currentEpoch > epoch {
+                epoch = currentEpoch
+                continue
+            }
             // Removed by a clean-up between our open and our lock: start again on a new file.
             var st = stat()
             guard fstat(fd, &st) == 0 else { return fail("cannot stat rate-limit counter", path) }
@@ -120,7 +129,7 @@ public final class RateLimiter {
                     tookOver = true
                 }
             }
-            if body(&counts) || tookOver {
+            if body(&counts, now) || tookOver {
                 let out = RateLimit.serialize(.counts(counts))
                 guard Self.replace(fd, with: out, oldSize: Int(st.st_size)) else { return fail("cannot write rate-limit counter", path) }
             }
@@ -212,12 +221,15 @@ public final class RateLimiter {
     }
 
     /// `mkdir -p` of the folders above `path`, mode 0700 for those it creates.
-    func makeFolders(upTo path: String) {
+    /// - Returns: the `errno` of the last `mkdir` that failed other than for existing, or nil.
+    func makeFolders(upTo path: String) -> Int32? {
         var prefix = path.hasPrefix("/") ? "" : "."
+        var failure: Int32?
         for part in path.split(separator: "/", omittingEmptySubsequences: true).dropLast() {
             prefix += "/" + part
-            mkdir(prefix, 0o700)
+            if mkdir(prefix, 0o700) != 0, errno != EEXIST { failure = errno }
         }
+        return failure
     }
 
     /// Logs the first failure of this process (fail open, loudly) and returns false.

@@ -105,9 +105,25 @@ struct RateLimitTests {
                       "docker-server rate", "docker-server ratelimit 1\n\n", "docker-server ratelimit 1\nmoved\nlow 1\n",
                       "docker-server ratelimit 1\nlow 5*\n", "docker-server ratelimit 1\nlow *5\n", "docker-server ratelimit 1\nlow 5*2*3\n",
                       "docker-server ratelimit 1\n5\n", "docker-server ratelimit 1\nLOW 5\n", "docker-server ratelimit 1\nlow  5\n",
-                      "docker-server ratelimit 1\nverylongname 5\n", "docker-server ratelimit 1\nother 5\n", "docker-server ratelimit 1\n 5\n"])
+                      "docker-server ratelimit 1\nverylongname 5\n", "docker-server ratelimit 1\nother 5\n", "docker-server ratelimit 1\n 5\n",
+                      "docker-server ratelimit 1\nlow 5*1234567890\n"])
     func damagedFilesReadAsEmpty(text: String) {
         #expect(RateLimit.parse(Array(text.utf8)) == .empty)
+    }
+
+    @Test func oversizedCountersReadAsEmpty() {
+        // More entries in a class than this program ever writes: damaged (and bounded work).
+        var text = "docker-server ratelimit 1\n"
+        for i in 0...RateLimit.maxEntries { text += "low \(1_000 + i)*999999999\n" }
+        #expect(RateLimit.parse(Array(text.utf8)) == .empty)
+        var full = "docker-server ratelimit 1\n"
+        for i in 0..<RateLimit.maxEntries { full += "low \(1_000 + i)*999999999\n" }
+        guard case let .counts(counts) = RateLimit.parse(Array(full.utf8)) else { Issue.record("not parsed"); return }
+        #expect(counts.low.count == RateLimit.maxEntries)
+        // The largest counts a file can hold add up without overflow.
+        let d = RateLimit.decide(log: counts.low, nowMs: 2_000, windowMs: window, limit: Int.max)
+        #expect(d.allowed)
+        #expect(d.remaining == Int.max - RateLimit.maxEntries * 999_999_999 - 1)
     }
 
     @Test func aCutLastLineIsLeftOut() {
@@ -139,9 +155,12 @@ struct RateLimitTests {
     @Test func counterNamesAreSafeFileNames() {
         #expect(RateLimit.counterName(client: "192.0.2.1") == "192.0.2.1")
         #expect(RateLimit.counterName(client: "2001:db8::1") == "2001:db8::1")
-        #expect(RateLimit.counterName(client: "../../etc/passwd x") == ".._.._etc_passwd_x")
+        #expect(RateLimit.counterName(client: "../../etc/passwd x") == "_._.._etc_passwd_x")
         #expect(RateLimit.counterName(client: "é") == "__")
         #expect(RateLimit.counterName(client: "") == "_")
+        #expect(RateLimit.counterName(client: ".") == "_")
+        #expect(RateLimit.counterName(client: "..") == "_.")
+        #expect(RateLimit.counterName(client: ".hidden") == "_hidden")
         #expect(RateLimit.counterName(client: String(repeating: "1", count: 100)).count == 64)
     }
 

@@ -158,6 +158,16 @@ public enum RateLimit {
 
         public init() {}
 
+        /// Appends an entry to the log of class `index`, in place (no copy of the log).
+        mutating func append(to index: Int, time: Int, count: Int) {
+            switch index {
+            case 0: auth.append(time: time, count: count)
+            case 1: low.append(time: time, count: count)
+            case 2: mid.append(time: time, count: count)
+            default: high.append(time: time, count: count)
+            }
+        }
+
         /// The log of class `index` (see `classNames`).
         public subscript(index: Int) -> Log {
             get {
@@ -191,9 +201,10 @@ public enum RateLimit {
     }
 
     /// Parses a counter file: the magic line, then one entry per line, `CLASS TIME` (Unix ms)
-    /// or `CLASS TIME*COUNT`, or the line `moved`. Anything else (a truncated write, garbage,
-    /// an unknown class) reads as an empty counter, to be rewritten. Byte-wise: this runs on
-    /// every request.
+    /// or `CLASS TIME*COUNT` (a count of at most 9 digits), or the line `moved`. Anything else
+    /// (a truncated write, garbage, an unknown class, more than `maxEntries` entries in a class,
+    /// which this program never writes) reads as an empty counter, to be rewritten.
+    /// Byte-wise: this runs on every request.
     public static func parse(_ bytes: [UInt8]) -> Counter {
         guard bytes.count >= magic.count, bytes[..<magic.count].elementsEqual(magic) else { return .empty }
         if bytes[magic.count...].elementsEqual(movedLine) { return .moved }
@@ -217,11 +228,12 @@ public enum RateLimit {
             case (1, UInt8(ascii: "*")) where digits > 0:
                 part = 2
                 digits = 0
-            case (2, 0x30...0x39) where digits < 16:
+            case (2, 0x30...0x39) where digits < 9:
                 count = count * 10 + Int(b - 0x30)
                 digits += 1
             case (1, 0x0A) where digits > 0, (2, 0x0A) where digits > 0:
-                counts[index].append(time: time, count: part == 2 ? count : 1)
+                guard counts[index].count < maxEntries else { return .empty }
+                counts.append(to: index, time: time, count: part == 2 ? count : 1)
                 time = 0; count = 0; digits = 0; part = 0
                 nameStart = position + 1
             default:
@@ -310,12 +322,12 @@ public enum RateLimit {
     }
 
     /// The counter's file name: the client address with any byte outside `[0-9A-Za-z.:-]`
-    /// replaced by `_`, so it is always one safe file name.
+    /// replaced by `_`, and a leading `.` too (so never `.` or `..`): always one safe file name.
     public static func counterName(client: String) -> String {
         var out: [UInt8] = []
         for b in client.utf8.prefix(64) {
             let safe = (b >= 0x30 && b <= 0x3A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x2D
-            out.append(safe ? b : UInt8(ascii: "_"))
+            out.append(safe && !(out.isEmpty && b == 0x2E) ? b : UInt8(ascii: "_"))
         }
         return out.isEmpty ? "_" : String(decoding: out, as: UTF8.self)
     }
