@@ -9,10 +9,12 @@ mkdir -p "$state"
 
 need=()
 for pair in docker:docker.io dockerd:docker.io busybox:busybox-static docker-registry:docker-registry \
-            xinetd:xinetd curl:curl socat:socat hyperfine:hyperfine wrk:wrk; do
+            xinetd:xinetd curl:curl socat:socat hyperfine:hyperfine wrk:wrk openssl:openssl; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+# --https loads the system's OpenSSL 3 at run time.
+[ -e /usr/lib/x86_64-linux-gnu/libssl.so.3 ] || [ -e /lib/x86_64-linux-gnu/libssl.so.3 ] || ldconfig -p | grep -q 'libssl.so.3 ' || need+=(libssl3)
 command -v systemd-socket-activate >/dev/null 2>&1 || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-env: installing ${need[*]}"

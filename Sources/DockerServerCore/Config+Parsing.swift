@@ -92,14 +92,17 @@ extension Config {
         return ListenAddress(host: host, port: port)
     }
 
-    /// Best effort, for reporting a configuration error where it will be read: only
-    /// `--log_file` and `--log_level` (flags or `DS_` variables), each skipped when bad.
+    /// Best effort, for reporting a configuration error where it will be read (and not in
+    /// clear text to a TLS client): only `--log_file`, `--log_level` and `--https` (flags or
+    /// `DS_` variables), each skipped when bad.
     public static func loggingSettings(arguments: [String], environment: [String: String]) -> Config {
         var config = Config()
-        for option in options where option.name == "log_file" || option.name == "log_level" {
+        for option in options where option.name == "log_file" || option.name == "log_level" || option.name == "https" {
             if let value = environment[option.environmentName] { try? option.apply(&config, value) }
             for (i, argument) in arguments.enumerated() {
-                if argument == "--" + option.name, i + 1 < arguments.count {
+                if argument == "--" + option.name, !option.takesValue {
+                    try? option.apply(&config, "true")
+                } else if argument == "--" + option.name, i + 1 < arguments.count {
                     try? option.apply(&config, arguments[i + 1])
                 } else if argument.hasPrefix("--" + option.name + "=") {
                     try? option.apply(&config, String(argument.dropFirst(option.name.count + 3)))
@@ -166,7 +169,6 @@ extension Config {
 
     /// Features of later releases answer a clear error instead of being silently ignored.
     func checkAvailable() throws(ConfigError) {
-        if https { throw ConfigError("--https: HTTPS is not available in this version yet; terminate TLS in front of docker-server") }
         if cluster { throw ConfigError("--cluster: cluster mode is not available in this version yet") }
         if s3Bucket != nil { throw ConfigError("--s3: cluster mode (and its S3 store) is not available in this version yet") }
     }
@@ -200,8 +202,12 @@ extension Config {
       --log_file PATTERN     log file, %DATE% = YYYY-MM-DD-HH (/tmp/docker-server-%DATE%.log)
       --log_expiry DAYS      delete log files older than this (7)
       --log_max_size MB      size cap per log file (10)
-      --https, --cert, --key, --chain, --cluster, --refresh_rate MS, --cache_interval MS, --s3 BUCKET
-                             reserved for HTTPS and cluster mode (not available in this version)
+      --https                TLS on the connection (OpenSSL 3, loaded only then)
+      --cert PATH            certificate (/certs/cert.pem)
+      --key PATH             private key (/certs/privkey.pem)
+      --chain PATH           intermediate certificates, sent when the file exists (/certs/chain.pem)
+      --cluster, --refresh_rate MS, --cache_interval MS, --s3 BUCKET
+                             reserved for cluster mode (not available in this version)
       --help, --version
 
     Environment: DOCKER_HOST (unix:///var/run/docker.sock or tcp://HOST:PORT).

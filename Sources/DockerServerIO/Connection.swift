@@ -28,6 +28,10 @@ public final class Connection: ResponseStream {
     /// `RateLimit-*` fields for the answer, once a counter decided (SPEC §6).
     var rateHeaders: [(String, String)] = []
     lazy var rateLimiter = RateLimiter(folder: config.folder, windowSeconds: config.rateWindowSeconds, logger: logger)
+    #if !DS_NO_TLS
+    /// TLS on the connection with `--https` (SPEC §8), set up in `serve`.
+    var tls: TLSChannel?
+    #endif
 
     public init(config: Config, environment: [String: String], logger: Logger) {
         self.config = config
@@ -40,6 +44,35 @@ public final class Connection: ResponseStream {
     /// timed out before one could be.
     public func serve() -> Int32 {
         let deadline = startedMs + Int64(config.readTimeoutSeconds) * 1000
+        #if DS_NO_TLS
+        if config.https {
+            logger.log(.error, "tls_setup_failed", [("client", client), ("detail", "built without TLS support (DS_NO_TLS)")])
+            return 1
+        }
+        #else
+        if config.https {
+            // Fail closed: without working TLS nothing is answered, least of all in clear text.
+            do throws(TLSError) {
+                let channel = try TLSChannel(config: config, input: input, output: output)
+                tls = channel
+                try channel.handshake(deadline: deadline)
+            } catch {
+                if tls == nil {
+                    logger.log(.error, "tls_setup_failed", [("client", client), ("detail", error.message)])
+                } else {
+                    logger.log(.warn, "tls_handshake_failed", [("client", client), ("detail", error.message)])
+                }
+                // Close with a FIN rather than a reset: half-close, then drain briefly (bounded).
+                if Syscalls.isSocket(output) {
+                    shutdown(output, Int32(SHUT_WR))
+                    let drainDeadline = Syscalls.monotonicMs() + 1000
+                    var drained = 0
+                    while drained < 1 << 16, case let .data(bytes) = Syscalls.read(input, deadline: drainDeadline) { drained += bytes.count }
+                }
+                return 1
+            }
+        }
+        #endif
         do throws(HTTPError) {
             let request = try readRequest(deadline: deadline)
             guard let request else { return 1 }
@@ -64,7 +97,7 @@ public final class Connection: ResponseStream {
     /// - Returns: false at end of input.
     /// - Throws: `HTTPError` 408 when the deadline passes.
     func receive(deadline: Int64) throws(HTTPError) -> Bool {
-        switch Syscalls.read(input, deadline: deadline) {
+        switch clientRead(deadline: deadline) {
         case .data(let bytes):
             buffer.append(contentsOf: bytes)
             return true
@@ -103,7 +136,7 @@ public final class Connection: ResponseStream {
                 throw HTTPError(417, "unsupported expectation \"\(expect)\"", reason: "bad_expect")
             }
             if framing != .none, buffer.count == bodyOffset, head.minorVersion == 1 {
-                Syscalls.writeAll(output, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), deadline: deadline)
+                clientWrite(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), deadline: deadline)
             }
         }
         buffer.removeFirst(bodyOffset)
@@ -195,12 +228,29 @@ public final class Connection: ResponseStream {
 
     var writeDeadline: Int64 { Syscalls.monotonicMs() + Int64(Limits.writeTimeoutSeconds) * 1000 }
 
+    /// Reads from the client: through TLS with `--https`, else straight from stdin.
+    func clientRead(deadline: Int64) -> Syscalls.ReadResult {
+        #if !DS_NO_TLS
+        if let tls { return tls.read(deadline: deadline) }
+        #endif
+        return Syscalls.read(input, deadline: deadline)
+    }
+
+    /// Writes to the client: through TLS with `--https`, else straight to stdout.
+    @discardableResult
+    func clientWrite(_ bytes: [UInt8], deadline: Int64) -> Bool {
+        #if !DS_NO_TLS
+        if let tls { return tls.writeAll(bytes, deadline: deadline) }
+        #endif
+        return Syscalls.writeAll(output, bytes, deadline: deadline)
+    }
+
     func send(_ response: HTTPResponse) {
         var response = response
         response.headers += rateHeaders
         status = response.status
         let bytes = response.serialize(omitBody: omitBody, date: Logger.httpDate())
-        if Syscalls.writeAll(output, bytes, deadline: writeDeadline) {
+        if clientWrite(bytes, deadline: writeDeadline) {
             bytesSent += omitBody ? 0 : response.body.count
         } else {
             clientGone = true
@@ -226,20 +276,20 @@ public final class Connection: ResponseStream {
     public func begin(status: Int, headers: [(String, String)]) -> Bool {
         self.status = status
         let head = HTTPResponse.head(status: status, headers: headers + rateHeaders, contentLength: nil, date: Logger.httpDate(), http10: http10)
-        clientGone = !Syscalls.writeAll(output, head, deadline: writeDeadline)
+        clientGone = !clientWrite(head, deadline: writeDeadline)
         return !clientGone
     }
 
     public func send(_ bytes: [UInt8]) -> Bool {
         guard !clientGone, !bytes.isEmpty else { return !clientGone }
-        clientGone = !Syscalls.writeAll(output, http10 ? bytes : HTTPResponse.chunk(bytes), deadline: writeDeadline)
+        clientGone = !clientWrite(http10 ? bytes : HTTPResponse.chunk(bytes), deadline: writeDeadline)
         if !clientGone { bytesSent += bytes.count }
         return !clientGone
     }
 
     public func end() {
         guard !clientGone, !http10 else { return }
-        clientGone = !Syscalls.writeAll(output, HTTPResponse.lastChunk, deadline: writeDeadline)
+        clientGone = !clientWrite(HTTPResponse.lastChunk, deadline: writeDeadline)
     }
 
     /// Runs a rate-limit step; at debug level logs its duration (`reason=ratelimit class=…
@@ -261,6 +311,9 @@ public final class Connection: ResponseStream {
                                          ("bytes", String(bytesSent)), ("ms", String(elapsed))])
         }
         let socket = Syscalls.isSocket(output)
+        #if !DS_NO_TLS
+        if !clientGone { tls?.close() }
+        #endif
         if socket { shutdown(output, Int32(SHUT_WR)) }
         timed("sweep") { rateLimiter.sweep() }  // the client has its whole answer by now
         guard socket else { return }

@@ -25,8 +25,11 @@ while let pointer = entry.pointee {
 /// an HTTP 503 and the message goes to the log (SPEC §4: nothing but HTTP to the client).
 @MainActor func fail(_ message: String) -> Never {
     if Syscalls.isSocket(0) {
-        let settings = Config.loggingSettings(arguments: Array(CommandLine.arguments.dropFirst()), environment: environment)
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let settings = Config.loggingSettings(arguments: arguments, environment: environment)
         Logger(config: settings, environment: environment).log(.fatal, "bad_configuration", [("detail", message)])
+        // A TLS client must not get clear text: with --https asked for, just close.
+        if settings.https { exit(100) }
         let error = HTTPError(503, "docker-server is misconfigured and cannot serve requests; its log says why", reason: "bad_configuration")
         Syscalls.writeAll(1, error.response.serialize(date: Logger.httpDate()), deadline: Syscalls.monotonicMs() + 5000)
         shutdown(1, Int32(SHUT_WR))
@@ -55,6 +58,13 @@ case .serve(let config):
 case .listen(let config):
     do { _ = try EngineEndpoint(config.dockerHost) } catch { fail(error.message) }
     guard let address = config.listen else { fail("--listen: missing address") }
+    #if DS_NO_TLS
+    if config.https { fail("--https: this docker-server was built without TLS support (DS_NO_TLS)") }
+    #else
+    if config.https {
+        do throws(TLSError) { try TLSChannel.check(config: config) } catch { fail("--https: \(error.message)") }
+    }
+    #endif
     let logger = Logger(config: config, environment: environment)
     exit(Listener.run(config: config, address: address, childArguments: Listener.withoutListen(arguments), logger: logger))
 case .heartbeat:

@@ -126,8 +126,6 @@ struct ConfigTests {
         (["--folder", ""], "--folder: must not be empty"),
         (["--log_file="], "--log_file: must not be empty"),
         (["--https=maybe"], "--https: expected true or false, got \"maybe\""),
-        (["--https"], "--https: HTTPS is not available in this version yet; terminate TLS in front of docker-server"),
-        (["--https=true"], "--https: HTTPS is not available in this version yet; terminate TLS in front of docker-server"),
         (["--cluster"], "--cluster: cluster mode is not available in this version yet"),
         (["--s3", "bucket"], "--s3: cluster mode (and its S3 store) is not available in this version yet"),
     ])
@@ -140,7 +138,6 @@ struct ConfigTests {
         (["DS_LOW_BURST": "-5"], "DS_LOW_BURST: expected an integer from 1 to ∞, got \"-5\""),
         (["DS_LOG_LEVEL": "loud"], "DS_LOG_LEVEL: expected trace, debug, info, warn, error or fatal, got \"loud\""),
         (["DS_LISTEN": "x"], "DS_LISTEN: expected [ADDR:]PORT or ADDR (e.g. 1717, 127.0.0.1:1717, [::1]:1717, 127.0.0.1), got \"x\""),
-        (["DS_HTTPS": "yes"], "--https: HTTPS is not available in this version yet; terminate TLS in front of docker-server"),
         (["DS_HTTPS": "sometimes"], "DS_HTTPS: expected true or false, got \"sometimes\""),
     ])
     func environmentErrorsNameTheVariable(environment: [String: String], message: String) {
@@ -271,5 +268,15 @@ struct ConfigLoggingSettingsTests {
         let fromEnvironment = Config.loggingSettings(arguments: ["--log_level", "nonsense"], environment: ["DS_LOG_FILE": "/y.log"])
         #expect(fromEnvironment.logFile == "/y.log")
         #expect(fromEnvironment.logLevel == .info)
+    }
+}
+
+@Suite("Config https for errors")
+struct ConfigHTTPSForErrorsTests {
+    @Test func httpsIsKnownEvenWhenAnotherOptionIsBad() {
+        #expect(Config.loggingSettings(arguments: ["--https", "--max_body", "x"], environment: [:]).https)
+        #expect(Config.loggingSettings(arguments: ["--https=true"], environment: [:]).https)
+        #expect(Config.loggingSettings(arguments: [], environment: ["DS_HTTPS": "yes"]).https)
+        #expect(!Config.loggingSettings(arguments: ["--max_body", "x"], environment: [:]).https)
     }
 }

@@ -34,6 +34,9 @@ wait_port() {
   return 1
 }
 
+# Extra curl arguments for every api call (the HTTPS section sets --cacert).
+CURL_TLS=()
+
 # api METHOD PATH [curl args...]: request to $URL with the token. Sets STATUS, BODY, HEADERS.
 api() {
   local method=$1 path=$2; shift 2
@@ -45,7 +48,7 @@ api_raw() {
   local method=$1 path=$2; shift 2
   local method_args=(-X "$method")
   [ "$method" == "HEAD" ] && method_args=(-I)
-  STATUS=$(curl -sS --path-as-is --max-time 120 "${method_args[@]}" -o "$STATE/body" -D "$STATE/headers" -w '%{http_code}' "$@" "$URL$path" 2>"$STATE/curl.err")
+  STATUS=$(curl -sS --path-as-is --max-time 120 "${CURL_TLS[@]}" "${method_args[@]}" -o "$STATE/body" -D "$STATE/headers" -w '%{http_code}' "$@" "$URL$path" 2>"$STATE/curl.err")
   BODY=$(cat "$STATE/body" 2>/dev/null)
   HEADERS=$(tr -d '\r' <"$STATE/headers" 2>/dev/null)
 }

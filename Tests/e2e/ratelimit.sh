@@ -2,7 +2,9 @@
 # under many concurrent processes. Requests are piped into real docker-server processes with
 # REMOTE_ADDR as the client address, or sent with curl through --listen.
 echo "# rate limits"
-# The defaults apply here unless a test sets a limit (run.sh raised them for the other sections).
+# The defaults apply here unless a test sets a limit (run.sh raised them for the other
+# sections; they are raised again at the end).
+RAISED_LIMITS=$(export -p | grep -E 'DS_(LOW|MID|HIGH|AUTH)_BURST=')
 unset DS_LOW_BURST DS_MID_BURST DS_HIGH_BURST DS_AUTH_BURST
 crlf() { printf "$@" | sed 's/$/\r/'; }
 crlf 'PUT / HTTP/1.1\nHost: x\nAuthorization: Bearer %s\nContent-Length: 0\n' "$TOKEN" >"$STATE/put.http"
@@ -137,3 +139,4 @@ eq "a garbage counter is rewritten" "$(head -1 "$counter")" "docker-server ratel
 : >"$counter"
 piped "$STATE/put.http" 203.0.113.7 --folder "$STATE/rl8"
 eq "an empty (truncated) counter: the request is served" "$STATUS" 400
+eval "$RAISED_LIMITS"

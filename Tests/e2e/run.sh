@@ -315,6 +315,9 @@ has "--listen on a port in use: says why" "$(cat "$STATE/listen2.err")" "in use"
 . Tests/e2e/ratelimit.sh
 
 # ---------------------------------------------------------------------------------------
+. Tests/e2e/https.sh
+
+# ---------------------------------------------------------------------------------------
 echo "# xinetd"
 P3=$(free_port)
 sed -e "s|^\(\s*port\s*=\).*|\1 $P3|" \

@@ -1,0 +1,230 @@
+#if !DS_NO_TLS
+import Glibc
+import DockerServerCore
+
+/// TLS on the accepted connection (SPEC §8), with the system's OpenSSL 3 (`libssl.so.3`)
+/// loaded with `dlopen` only when `--https` asks for it, so a plain-HTTP process never maps
+/// it. A small wrapper over the OpenSSL calls the server needs; no TLS code of our own.
+/// TLS 1.2 at least, OpenSSL's default TLS 1.3 suites and a modern TLS 1.2 cipher list, the
+/// certificate chain sent in full (`cert` plus `chain`, Let's Encrypt's layout).
+public final class TLSChannel {
+    /// The OpenSSL functions used, resolved once.
+    struct Library {
+        typealias Method = @convention(c) () -> OpaquePointer?
+        typealias CtxNew = @convention(c) (OpaquePointer?) -> OpaquePointer?
+        typealias CtxCtrl = @convention(c) (OpaquePointer?, Int32, Int, UnsafeMutableRawPointer?) -> Int
+        typealias CtxString = @convention(c) (OpaquePointer?, UnsafePointer<CChar>) -> Int32
+        typealias CtxFileType = @convention(c) (OpaquePointer?, UnsafePointer<CChar>, Int32) -> Int32
+        typealias CtxCheck = @convention(c) (OpaquePointer?) -> Int32
+        typealias New = @convention(c) (OpaquePointer?) -> OpaquePointer?
+        typealias SetFD = @convention(c) (OpaquePointer?, Int32) -> Int32
+        typealias Handshake = @convention(c) (OpaquePointer?) -> Int32
+        typealias IO = @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, Int32) -> Int32
+        typealias GetError = @convention(c) (OpaquePointer?, Int32) -> Int32
+        typealias ErrGet = @convention(c) () -> UInt
+        typealias ErrString = @convention(c) (UInt, UnsafeMutablePointer<CChar>?, Int) -> Void
+        typealias BIONewFile = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>) -> OpaquePointer?
+        typealias BIOFree = @convention(c) (OpaquePointer?) -> Int32
+        typealias PEMReadX509 = @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> OpaquePointer?
+
+        let serverMethod: Method, ctxNew: CtxNew, ctxCtrl: CtxCtrl, setCipherList: CtxString
+        let useChainFile: CtxString, useKeyFile: CtxFileType, checkKey: CtxCheck
+        let new: New, setReadFD: SetFD, setWriteFD: SetFD, accept: Handshake, shutdown: Handshake
+        let read: IO, write: IO, getError: GetError, pending: Handshake
+        let errGet: ErrGet, errString: ErrString
+        let bioNewFile: BIONewFile, bioFree: BIOFree, pemReadX509: PEMReadX509
+
+        /// Loads `libssl.so.3` (and with it `libcrypto.so.3`).
+        /// - Throws: `TLSError` naming what is missing.
+        static func load() throws(TLSError) -> Library {
+            guard let handle = dlopen("libssl.so.3", RTLD_NOW | RTLD_LOCAL) else {
+                let why = dlerror().map { String(cString: $0) } ?? "unknown error"
+                throw TLSError("cannot load OpenSSL (libssl.so.3; apt-get install libssl3): \(why)")
+            }
+            func symbol<T>(_ name: String, _ type: T.Type) throws(TLSError) -> T {
+                guard let pointer = dlsym(handle, name) else { throw TLSError("OpenSSL lacks \(name)") }
+                return unsafeBitCast(pointer, to: type)
+            }
+            return Library(
+                serverMethod: try symbol("TLS_server_method", Method.self), ctxNew: try symbol("SSL_CTX_new", CtxNew.self),
+                ctxCtrl: try symbol("SSL_CTX_ctrl", CtxCtrl.self), setCipherList: try symbol("SSL_CTX_set_cipher_list", CtxString.self),
+                useChainFile: try symbol("SSL_CTX_use_certificate_chain_file", CtxString.self),
+                useKeyFile: try symbol("SSL_CTX_use_PrivateKey_file", CtxFileType.self),
+                checkKey: try symbol("SSL_CTX_check_private_key", CtxCheck.self),
+                new: try symbol("SSL_new", New.self), setReadFD: try symbol("SSL_set_rfd", SetFD.self),
+                setWriteFD: try symbol("SSL_set_wfd", SetFD.self), accept: try symbol("SSL_accept", Handshake.self),
+                shutdown: try symbol("SSL_shutdown", Handshake.self), read: try symbol("SSL_read", IO.self),
+                write: try symbol("SSL_write", IO.self), getError: try symbol("SSL_get_error", GetError.self),
+                pending: try symbol("SSL_pending", Handshake.self), errGet: try symbol("ERR_get_error", ErrGet.self),
+                errString: try symbol("ERR_error_string_n", ErrString.self), bioNewFile: try symbol("BIO_new_file", BIONewFile.self),
+                bioFree: try symbol("BIO_free", BIOFree.self), pemReadX509: try symbol("PEM_read_bio_X509", PEMReadX509.self))
+        }
+
+        /// OpenSSL's queued errors as one line.
+        func errors() -> String {
+            var parts: [String] = []
+            while parts.count < 4 {
+                let code = errGet()
+                guard code != 0 else { break }
+                var buffer = [CChar](repeating: 0, count: 256)
+                errString(code, &buffer, buffer.count)
+                parts.append(Syscalls.string(fromNulTerminated: buffer))
+            }
+            return parts.isEmpty ? "no detail" : parts.joined(separator: "; ")
+        }
+    }
+
+    // OpenSSL constants (openssl/ssl.h, openssl/tls1.h).
+    static let ctrlSetMinProtoVersion: Int32 = 123, ctrlExtraChainCert: Int32 = 14, ctrlOptions: Int32 = 32
+    static let tls12: Int = 0x0303, fileTypePEM: Int32 = 1
+    static let errorWantRead: Int32 = 2, errorWantWrite: Int32 = 3, errorZeroReturn: Int32 = 6
+    /// SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE.
+    static let options = 0x4000_0000 | 0x0040_0000
+    /// TLS 1.2 suites: forward secret AEAD only (TLS 1.3 keeps OpenSSL's defaults).
+    static let cipherList = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+
+    let library: Library
+    let ssl: OpaquePointer
+    let input: Int32, output: Int32
+
+    /// Loads OpenSSL and checks the certificate, key and chain of `config`, as every
+    /// connection will (`--listen --https` does it once at start, to fail early and loudly).
+    /// - Throws: `TLSError` saying what is wrong.
+    public static func check(config: Config) throws(TLSError) {
+        _ = try context(config: config, library: try Library.load())
+    }
+
+    /// An `SSL_CTX` with our protocol floor, ciphers, certificate, key and chain.
+    static func context(config: Config, library: Library) throws(TLSError) -> OpaquePointer {
+        guard let ctx = library.ctxNew(library.serverMethod()) else { throw TLSError("SSL_CTX_new failed: \(library.errors())") }
+        _ = library.ctxCtrl(ctx, Self.ctrlSetMinProtoVersion, Self.tls12, nil)
+        _ = library.ctxCtrl(ctx, Self.ctrlOptions, Self.options, nil)
+        guard library.setCipherList(ctx, Self.cipherList) == 1 else { throw TLSError("cipher list refused: \(library.errors())") }
+        guard access(config.certPath, R_OK) == 0 else { throw TLSError("certificate \(config.certPath): \(Syscalls.errorText(errno))") }
+        guard access(config.keyPath, R_OK) == 0 else { throw TLSError("private key \(config.keyPath): \(Syscalls.errorText(errno))") }
+        guard library.useChainFile(ctx, config.certPath) == 1 else {
+            throw TLSError("certificate \(config.certPath) unusable: \(library.errors())")
+        }
+        guard library.useKeyFile(ctx, config.keyPath, Self.fileTypePEM) == 1 else {
+            throw TLSError("private key \(config.keyPath) unusable: \(library.errors())")
+        }
+        guard library.checkKey(ctx) == 1 else {
+            throw TLSError("private key \(config.keyPath) does not match certificate \(config.certPath): \(library.errors())")
+        }
+        // The chain is optional: when the file exists, every certificate in it is sent after
+        // ours. Only the default may be missing; a chain file named with --chain must be there.
+        if access(config.chainPath, F_OK) != 0, config.chainPath != Config().chainPath {
+            throw TLSError("chain \(config.chainPath): \(Syscalls.errorText(errno))")
+        }
+        if access(config.chainPath, F_OK) == 0 {
+            guard let bio = library.bioNewFile(config.chainPath, "r") else {
+                throw TLSError("chain \(config.chainPath) unreadable: \(library.errors())")
+            }
+            defer { _ = library.bioFree(bio) }
+            var added = 0
+            while let certificate = library.pemReadX509(bio, nil, nil, nil) {
+                guard library.ctxCtrl(ctx, Self.ctrlExtraChainCert, 0, UnsafeMutableRawPointer(certificate)) == 1 else {
+                    throw TLSError("chain \(config.chainPath): \(library.errors())")
+                }
+                added += 1
+            }
+            _ = library.errors()  // the end of the file leaves a "no start line" error queued
+            guard added > 0 else { throw TLSError("chain \(config.chainPath) holds no PEM certificate") }
+        }
+        return ctx
+    }
+
+    /// Prepares TLS on `input`/`output` (the same socket) with the certificate, key and
+    /// optional chain of `config`. Nothing is sent yet.
+    /// - Throws: `TLSError` when OpenSSL cannot be loaded or a file is missing, unreadable or
+    ///   does not match (fail closed: the caller answers nothing in clear text).
+    public init(config: Config, input: Int32, output: Int32) throws(TLSError) {
+        let library = try Library.load()
+        let ctx = try Self.context(config: config, library: library)
+        guard let ssl = library.new(ctx) else { throw TLSError("SSL_new failed: \(library.errors())") }
+        _ = library.setReadFD(ssl, input)
+        _ = library.setWriteFD(ssl, output)
+        self.library = library
+        self.ssl = ssl
+        self.input = input
+        self.output = output
+        // Non-blocking, so every wait goes through poll with the request's deadlines.
+        _ = fcntl(input, F_SETFL, fcntl(input, F_GETFL) | O_NONBLOCK)
+        if output != input { _ = fcntl(output, F_SETFL, fcntl(output, F_GETFL) | O_NONBLOCK) }
+    }
+
+    /// Waits as OpenSSL asks after a call returned `result`; false when it failed for good or
+    /// the deadline passed.
+    func wait(after result: Int32, deadline: Int64?) -> Bool {
+        switch library.getError(ssl, result) {
+        case Self.errorWantRead: return Syscalls.wait(input, events: Int16(POLLIN), deadline: deadline) == .ready
+        case Self.errorWantWrite: return Syscalls.wait(output, events: Int16(POLLOUT), deadline: deadline) == .ready
+        default: return false
+        }
+    }
+
+    /// The TLS handshake (`SSL_accept`) before `deadline`.
+    /// - Throws: `TLSError` when the client is not speaking TLS (plain HTTP, say), offers
+    ///   nothing acceptable, hangs up or stalls.
+    public func handshake(deadline: Int64) throws(TLSError) {
+        while true {
+            let result = library.accept(ssl)
+            if result == 1 { return }
+            guard wait(after: result, deadline: deadline) else {
+                if Syscalls.monotonicMs() >= deadline { throw TLSError("handshake not completed in time") }
+                throw TLSError("handshake failed: \(library.errors())")
+            }
+        }
+    }
+
+    /// Reads decrypted bytes (at most 64 KiB) once there are some.
+    public func read(deadline: Int64?, watch: Int32? = nil) -> Syscalls.ReadResult {
+        while true {
+            let result = [UInt8](unsafeUninitializedCapacity: 65536) { storage, count in
+                let n = library.read(ssl, storage.baseAddress, 65536)
+                count = max(Int(n), 0)
+            }
+            if !result.isEmpty { return .data(result) }
+            let code = library.getError(ssl, 0)
+            if code == Self.errorZeroReturn { return .endOfFile }
+            if code == Self.errorWantRead {
+                switch Syscalls.wait(input, events: Int16(POLLIN), deadline: deadline, watch: watch) {
+                case .ready: continue
+                case .timedOut: return .timedOut
+                case .hangup: return .hangup
+                }
+            }
+            if code == Self.errorWantWrite {
+                guard Syscalls.wait(output, events: Int16(POLLOUT), deadline: deadline) == .ready else { return .timedOut }
+                continue
+            }
+            _ = library.errors()
+            return .endOfFile  // the peer went away without close_notify, or a TLS error
+        }
+    }
+
+    /// Encrypts and writes all of `bytes` before `deadline`; false when the client is gone.
+    public func writeAll(_ bytes: [UInt8], deadline: Int64?) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in
+                library.write(ssl, UnsafeMutableRawPointer(mutating: raw.baseAddress! + offset), Int32(min(bytes.count - offset, 1 << 20)))
+            }
+            if n > 0 { offset += Int(n); continue }
+            guard wait(after: n, deadline: deadline) else { return false }
+        }
+        return true
+    }
+
+    /// Sends close_notify (best effort, without waiting for the client's).
+    public func close() {
+        _ = library.shutdown(ssl)
+    }
+}
+
+/// TLS set-up or handshake failure: logged, never answered in clear text.
+public struct TLSError: Error {
+    public let message: String
+    init(_ message: String) { self.message = message }
+}
+#endif
