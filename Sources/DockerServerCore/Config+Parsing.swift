@@ -33,7 +33,10 @@ extension Config {
         Option(name: "https", takesValue: false) { c, v throws(ConfigError) in c.https = try bool("https", v) },
         Option(name: "cert", takesValue: true) { c, v in c.certPath = v },
         Option(name: "key", takesValue: true) { c, v in c.keyPath = v },
-        Option(name: "chain", takesValue: true) { c, v in c.chainPath = v },
+        Option(name: "chain", takesValue: true) { c, v in
+            c.chainPath = v
+            c.chainGiven = true
+        },
         Option(name: "cluster", takesValue: false) { c, v throws(ConfigError) in c.cluster = try bool("cluster", v) },
         Option(name: "refresh_rate", takesValue: true) { c, v throws(ConfigError) in c.refreshRateMs = try int("refresh_rate", v, min: 100) },
         Option(name: "cache_interval", takesValue: true) { c, v throws(ConfigError) in c.cacheIntervalMs = try int("cache_interval", v, min: 0) },

@@ -15,6 +15,8 @@ public struct Config: Sendable, Equatable {
     /// `--https` and its files (SPEC §8).
     public var https = false
     public var certPath = "/certs/cert.pem", keyPath = "/certs/privkey.pem", chainPath = "/certs/chain.pem"
+    /// True when `--chain` (or `DS_CHAIN`) named the chain file, which then must exist.
+    public var chainGiven = false
     /// `--cluster` and its settings (SPEC §7); times in milliseconds.
     public var cluster = false
     public var refreshRateMs = 5000, cacheIntervalMs = 1000

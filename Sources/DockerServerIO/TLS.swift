@@ -26,6 +26,9 @@ public final class TLSChannel {
         typealias BIONewFile = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>) -> OpaquePointer?
         typealias BIOFree = @convention(c) (OpaquePointer?) -> Int32
         typealias PEMReadX509 = @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> OpaquePointer?
+        typealias SetOptions = @convention(c) (OpaquePointer?, UInt64) -> UInt64
+        typealias PasswordCallback = @convention(c) (UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Int32
+        typealias SetPasswordCallback = @convention(c) (OpaquePointer?, PasswordCallback?) -> Void
 
         let serverMethod: Method, ctxNew: CtxNew, ctxCtrl: CtxCtrl, setCipherList: CtxString
         let useChainFile: CtxString, useKeyFile: CtxFileType, checkKey: CtxCheck
@@ -33,6 +36,7 @@ public final class TLSChannel {
         let read: IO, write: IO, getError: GetError, pending: Handshake
         let errGet: ErrGet, errString: ErrString
         let bioNewFile: BIONewFile, bioFree: BIOFree, pemReadX509: PEMReadX509
+        let setOptions: SetOptions, setPasswordCallback: SetPasswordCallback
 
         /// Loads `libssl.so.3` (and with it `libcrypto.so.3`).
         /// - Throws: `TLSError` naming what is missing.
@@ -57,7 +61,9 @@ public final class TLSChannel {
                 write: try symbol("SSL_write", IO.self), getError: try symbol("SSL_get_error", GetError.self),
                 pending: try symbol("SSL_pending", Handshake.self), errGet: try symbol("ERR_get_error", ErrGet.self),
                 errString: try symbol("ERR_error_string_n", ErrString.self), bioNewFile: try symbol("BIO_new_file", BIONewFile.self),
-                bioFree: try symbol("BIO_free", BIOFree.self), pemReadX509: try symbol("PEM_read_bio_X509", PEMReadX509.self))
+                bioFree: try symbol("BIO_free", BIOFree.self), pemReadX509: try symbol("PEM_read_bio_X509", PEMReadX509.self),
+                setOptions: try symbol("SSL_CTX_set_options", SetOptions.self),
+                setPasswordCallback: try symbol("SSL_CTX_set_default_passwd_cb", SetPasswordCallback.self))
         }
 
         /// OpenSSL's queued errors as one line.
@@ -75,11 +81,11 @@ public final class TLSChannel {
     }
 
     // OpenSSL constants (openssl/ssl.h, openssl/tls1.h).
-    static let ctrlSetMinProtoVersion: Int32 = 123, ctrlExtraChainCert: Int32 = 14, ctrlOptions: Int32 = 32
+    static let ctrlSetMinProtoVersion: Int32 = 123, ctrlExtraChainCert: Int32 = 14
     static let tls12: Int = 0x0303, fileTypePEM: Int32 = 1
     static let errorWantRead: Int32 = 2, errorWantWrite: Int32 = 3, errorZeroReturn: Int32 = 6
     /// SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE.
-    static let options = 0x4000_0000 | 0x0040_0000
+    static let options: UInt64 = 0x4000_0000 | 0x0040_0000
     /// TLS 1.2 suites: forward secret AEAD only (TLS 1.3 keeps OpenSSL's defaults).
     static let cipherList = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
@@ -98,7 +104,10 @@ public final class TLSChannel {
     static func context(config: Config, library: Library) throws(TLSError) -> OpaquePointer {
         guard let ctx = library.ctxNew(library.serverMethod()) else { throw TLSError("SSL_CTX_new failed: \(library.errors())") }
         _ = library.ctxCtrl(ctx, Self.ctrlSetMinProtoVersion, Self.tls12, nil)
-        _ = library.ctxCtrl(ctx, Self.ctrlOptions, Self.options, nil)
+        _ = library.setOptions(ctx, Self.options)
+        // No passphrase prompt, ever: OpenSSL would ask on the terminal or on stdin/stderr,
+        // which are the client's socket. An encrypted key fails like any unusable key.
+        library.setPasswordCallback(ctx, { _, _, _, _ in 0 })
         guard library.setCipherList(ctx, Self.cipherList) == 1 else { throw TLSError("cipher list refused: \(library.errors())") }
         guard access(config.certPath, R_OK) == 0 else { throw TLSError("certificate \(config.certPath): \(Syscalls.errorText(errno))") }
         guard access(config.keyPath, R_OK) == 0 else { throw TLSError("private key \(config.keyPath): \(Syscalls.errorText(errno))") }
@@ -106,14 +115,14 @@ public final class TLSChannel {
             throw TLSError("certificate \(config.certPath) unusable: \(library.errors())")
         }
         guard library.useKeyFile(ctx, config.keyPath, Self.fileTypePEM) == 1 else {
-            throw TLSError("private key \(config.keyPath) unusable: \(library.errors())")
+            throw TLSError("private key \(config.keyPath) unusable (encrypted with a passphrase, not a key, or not the key of \(config.certPath)): \(library.errors())")
         }
         guard library.checkKey(ctx) == 1 else {
             throw TLSError("private key \(config.keyPath) does not match certificate \(config.certPath): \(library.errors())")
         }
         // The chain is optional: when the file exists, every certificate in it is sent after
         // ours. Only the default may be missing; a chain file named with --chain must be there.
-        if access(config.chainPath, F_OK) != 0, config.chainPath != Config().chainPath {
+        if access(config.chainPath, F_OK) != 0, config.chainGiven {
             throw TLSError("chain \(config.chainPath): \(Syscalls.errorText(errno))")
         }
         if access(config.chainPath, F_OK) == 0 {
@@ -129,7 +138,12 @@ public final class TLSChannel {
                 added += 1
             }
             _ = library.errors()  // the end of the file leaves a "no start line" error queued
-            guard added > 0 else { throw TLSError("chain \(config.chainPath) holds no PEM certificate") }
+            // Every certificate in the file must have been read: a damaged one stops the reading.
+            let text = String(decoding: Syscalls.readFile(config.chainPath, limit: 1 << 20) ?? [], as: UTF8.self)
+            let present = text.splitting(on: "-----BEGIN CERTIFICATE-----").count - 1
+            guard added > 0, added == present else {
+                throw TLSError("chain \(config.chainPath): \(added) of \(present) certificates readable")
+            }
         }
         return ctx
     }

@@ -19,7 +19,7 @@ mkdir -p "$TLS"
 ) || fatal "could not make the test certificates"
 TLS_ARGS=(--https --cert "$TLS/cert.pem" --key "$TLS/privkey.pem" --chain "$TLS/chain.pem")
 P_TLS1=$(free_port); P_TLS2=$(free_port)
-systemd-socket-activate -l "127.0.0.1:$P_TLS1" -a --inetd -E DS_TOKEN="$TOKEN" -E DS_LOG_FILE="$LOG" -E DS_FOLDER \
+systemd-socket-activate -l "127.0.0.1:$P_TLS1" -a --inetd -E DS_TOKEN="$TOKEN" -E DS_LOG_FILE="$LOG" -E DS_FOLDER -E DS_READ_TIMEOUT=2 \
   -E DS_LOW_BURST -E DS_MID_BURST -E DS_HIGH_BURST -E DS_AUTH_BURST "$BIN" "${TLS_ARGS[@]}" >/dev/null 2>&1 &
 CLEANUP_PIDS+=($!)
 "$BIN" --listen "127.0.0.1:$P_TLS2" --token "$TOKEN" --log_file "$LOG" "${TLS_ARGS[@]}" &
@@ -59,6 +59,10 @@ reply=$(printf 'GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 hasnt "plain HTTP to the TLS port: no HTTP answer" "$reply" "HTTP/1.1"
 check "plain HTTP to the TLS port: dropped at once (${ms} ms)" test "$ms" -lt 3000
+# A client that stops in the middle of its handshake is dropped after --read_timeout (2 s).
+printf '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03' | raw "$P_TLS1" 6 >/dev/null 2>"$STATE/tls-stall.time"
+seconds=$(tail -1 "$STATE/tls-stall.time")
+check "half a ClientHello, then silence: dropped within the read timeout (${seconds} s)" python3 -c "import sys; sys.exit(not 1.5 < float('$seconds') < 5)"
 certs=$(openssl s_client -connect "127.0.0.1:$P_TLS2" -showcerts </dev/null 2>/dev/null | grep -c 'BEGIN CERTIFICATE')
 eq "the full chain is sent (server and intermediate)" "$certs" 2
 
@@ -92,3 +96,15 @@ has "a plain process was looked at" "$maps" "docker-server"
 hasnt "a plain-HTTP process does not load OpenSSL" "$maps" "libssl"
 "$BIN" --listen "127.0.0.1:$(free_port)" --token "$TOKEN" --https --cert "$TLS/cert.pem" --key "$TLS/privkey.pem" --chain "$TLS/no-chain.pem" 2>"$STATE/tls-listen.err"
 has "a chain named with --chain must exist" "$(cat "$STATE/tls-listen.err")" "no-chain.pem"
+
+# A passphrase-protected key never prompts (the prompt would reach the client): closed at once.
+openssl pkey -in "$TLS/privkey.pem" -aes256 -passout pass:secret -out "$TLS/encrypted.key" 2>/dev/null
+P_TLS4=$(free_port)
+systemd-socket-activate -l "127.0.0.1:$P_TLS4" -a --inetd -E DS_TOKEN="$TOKEN" -E DS_LOG_FILE="$TLS_LOG" "$BIN" \
+  --https --cert "$TLS/cert.pem" --key "$TLS/encrypted.key" >/dev/null 2>&1 &
+CLEANUP_PIDS+=($!)
+wait_port "$P_TLS4" || bad "https: systemd-socket-activate did not listen on $P_TLS4"
+reply=$(printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | raw "$P_TLS4" 5 2>"$STATE/tls-enc.time" | head -c 200)
+eq "encrypted key: nothing at all is answered (no passphrase prompt)" "$reply" ""
+check "encrypted key: closed at once ($(tail -1 "$STATE/tls-enc.time") s)" python3 -c "import sys; sys.exit(not float('$(tail -1 "$STATE/tls-enc.time")') < 2)"
+has "encrypted key: the log says why" "$(cat "$STATE"/tls-missing-*.log 2>/dev/null)" "encrypted with a passphrase"
