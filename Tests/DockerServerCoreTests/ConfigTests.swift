@@ -65,6 +65,7 @@ struct ConfigTests {
         expected.certPath = "/c"
         expected.keyPath = "/k"
         expected.chainPath = "/ch"
+        expected.chainGiven = true
         expected.refreshRateMs = 100
         expected.cacheIntervalMs = 0
         #expect(config == expected)
