@@ -4,18 +4,24 @@ import DockerServerCore
 /// Writes one-line `key=value` log records (SPEC §9). Under systemd (`JOURNAL_STREAM` set)
 /// to stderr with an sd-daemon `<N>` priority prefix; otherwise appended to the file named by
 /// `--log_file` (`%DATE%` = UTC `YYYY-MM-DD-HH`) with one `write(2)` per line, so concurrent
-/// processes never interleave inside a line. Never to stderr otherwise: under inetd stderr is
-/// the client's socket. A log that cannot be written never fails the request.
+/// processes never interleave inside a line. A file that reached `--log_max_size` MB is
+/// continued in `PATH.1`, `PATH.2`, …; whenever a process starts a new file it deletes the
+/// pattern's files older than `--log_expiry` days. Never to stderr otherwise: under inetd
+/// stderr is the client's socket. A log that cannot be written never fails the request.
 public final class Logger {
     let level: LogLevel
     let journal: Bool
     let filePattern: String
+    let maxFileBytes: Int
+    let expirySeconds: Int
     var fd: Int32 = -1
 
     public init(config: Config, environment: [String: String]) {
         level = config.logLevel
         journal = environment["JOURNAL_STREAM"].map { !$0.isEmpty } ?? false
         filePattern = config.logFile
+        maxFileBytes = config.logMaxSizeMB * 1_048_576
+        expirySeconds = config.logExpiryDays * 86_400
     }
 
     /// sd-daemon(3) priority of a level.
@@ -45,14 +51,51 @@ public final class Logger {
             _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
             return
         }
-        if fd < 0 {
-            let parts = filePattern.splitting(on: "%DATE%")
-            var path = String(parts[0])
-            for part in parts.dropFirst() { path += Logger.hourStamp() + part }
-            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-            guard fd >= 0 else { return }
-        }
+        if fd < 0 { openFile() }
+        guard fd >= 0 else { return }
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    /// Opens this hour's file, or the first of its continuations (`.1`, `.2`, …) still under
+    /// the size cap. Creating a file starts the expiry clean-up.
+    func openFile() {
+        let path = LogFileName.path(pattern: filePattern, hourStamp: Logger.hourStamp())
+        for n in 0..<1000 {
+            let candidate = n == 0 ? path : path + "." + String(n)
+            var st = stat()
+            if stat(candidate, &st) == 0 {
+                guard Int(st.st_size) < maxFileBytes else { continue }
+                fd = open(candidate, O_WRONLY | O_APPEND | O_CLOEXEC)
+                return
+            }
+            fd = open(candidate, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+            if fd >= 0 { deleteExpiredFiles() }
+            return
+        }
+    }
+
+    /// Deletes files of the pattern (same folder, same text around `%DATE%`, continuations
+    /// included) not written for `--log_expiry` days. Bounded: one listing of the folder, at
+    /// most 4096 entries looked at.
+    func deleteExpiredFiles() {
+        let slash = filePattern.lastIndex(of: "/")
+        let folder = slash.map { String(filePattern[..<$0]) } ?? "."
+        let name = slash.map { String(filePattern[filePattern.index(after: $0)...]) } ?? filePattern
+        let parts = name.splitting(on: "%DATE%")
+        guard parts.count == 2, !(parts[0].isEmpty && parts[1].isEmpty), let dir = opendir(folder.isEmpty ? "/" : folder) else { return }
+        defer { closedir(dir) }
+        let (prefix, suffix) = (String(parts[0]), String(parts[1]))
+        let oldest = Int(time(nil)) - expirySeconds
+        var looked = 0
+        while looked < 4096, let entry = readdir(dir) {
+            looked += 1
+            let file = Syscalls.name(of: entry)
+            guard LogFileName.matches(file, prefix: prefix, suffix: suffix) else { continue }
+            var st = stat()
+            if fstatat(dirfd(dir), file, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_mtim.tv_sec < oldest {
+                unlinkat(dirfd(dir), file, 0)
+            }
+        }
     }
 
     static func quote(_ value: String) -> String {

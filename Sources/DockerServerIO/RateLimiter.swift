@@ -163,7 +163,7 @@ public final class RateLimiter {
         guard budget > 0, now % 16 == 0, let top = opendir(root) else { return }
         defer { closedir(top) }
         while budget > 0, let entry = readdir(top) {
-            let folder = Self.name(of: entry)
+            let folder = Syscalls.name(of: entry)
             if RateLimit.isExpiredFolder(folder, nowMs: now) { budget = clear(folder, budget: budget) }
         }
     }
@@ -176,7 +176,7 @@ public final class RateLimiter {
         var budget = budget
         var emptied = true
         while let file = readdir(dir) {
-            let name = Self.name(of: file)
+            let name = Syscalls.name(of: file)
             if name == "." || name == ".." { continue }
             guard budget > 0 else { emptied = false; break }
             unlinkat(dirFD, name, 0)
@@ -185,13 +185,6 @@ public final class RateLimiter {
         closedir(dir)
         if emptied { rmdir(root + "/" + folder) }
         return budget
-    }
-
-    /// The name in a directory entry.
-    static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
-        withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
     }
 
     /// `flock(2)` exclusively, waiting for other holders, retrying after signals.

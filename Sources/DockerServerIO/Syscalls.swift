@@ -29,6 +29,11 @@ public enum Syscalls {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// The file name in a directory entry (`readdir(3)`).
+    static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafeBytes(of: entry.pointee.d_name) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
     /// The text of `errno` value `code` (`strerror`).
     public static func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
 

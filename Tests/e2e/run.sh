@@ -318,6 +318,9 @@ has "--listen on a port in use: says why" "$(cat "$STATE/listen2.err")" "in use"
 . Tests/e2e/https.sh
 
 # ---------------------------------------------------------------------------------------
+. Tests/e2e/logging.sh
+
+# ---------------------------------------------------------------------------------------
 echo "# xinetd"
 P3=$(free_port)
 sed -e "s|^\(\s*port\s*=\).*|\1 $P3|" \
@@ -339,7 +342,7 @@ eq "xinetd at log level trace: only the HTTP response reaches the client" "$(pyt
 
 # ---------------------------------------------------------------------------------------
 echo "# logs never hold the token"
-cat "$STATE"/*.log >"$STATE/all-logs.txt" 2>/dev/null
+find "$STATE" -type f \( -name '*.log' -o -name '*.log.[0-9]*' \) -exec cat {} + >"$STATE/all-logs.txt" 2>/dev/null
 check "log lines were written" test -s "$STATE/all-logs.txt"
 check "no log line holds the token" bash -c "! grep -qF -- '$TOKEN' '$STATE/all-logs.txt'"
 
