@@ -203,12 +203,13 @@ extension Config {
       --folder PATH          shared folder for rate limits and cluster state (/tmp/docker-server)
       --log_level L          trace|debug|info|warn|error|fatal (info)
       --log_file PATTERN     log file, %DATE% = YYYY-MM-DD-HH (/tmp/docker-server-%DATE%.log)
-      --log_expiry DAYS      delete log files older than this (7)
-      --log_max_size MB      size cap per log file (10)
+      --log_expiry DAYS      on starting a new log file, delete those not written for DAYS (7)
+      --log_max_size MiB     size cap per log file, then NAME.1, NAME.2, ... (10)
       --https                TLS on the connection (OpenSSL 3, loaded only then)
       --cert PATH            certificate (/certs/cert.pem)
       --key PATH             private key (/certs/privkey.pem)
-      --chain PATH           intermediate certificates, sent when the file exists (/certs/chain.pem)
+      --chain PATH           intermediate certificates sent after the certificate (/certs/chain.pem;
+                             the default may be absent, a file named with --chain must exist)
       --cluster, --refresh_rate MS, --cache_interval MS, --s3 BUCKET
                              reserved for cluster mode (not available in this version)
       --help, --version

@@ -18,10 +18,20 @@ public final class Logger {
 
     public init(config: Config, environment: [String: String]) {
         level = config.logLevel
-        journal = environment["JOURNAL_STREAM"].map { !$0.isEmpty } ?? false
+        journal = environment["JOURNAL_STREAM"].map(Logger.isStderr) ?? false
         filePattern = config.logFile
         maxFileBytes = config.logMaxSizeMB * 1_048_576
         expirySeconds = config.logExpiryDays * 86_400
+    }
+
+    /// True when `JOURNAL_STREAM` (`DEVICE:INODE`) names our stderr, as systemd.exec(5) asks
+    /// programs to check: the variable is inherited by children whose stderr is something
+    /// else (xinetd started by systemd passes it on, with stderr the client's socket).
+    static func isStderr(_ stream: String) -> Bool {
+        let parts = stream.split(separator: ":")
+        guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return false }
+        var st = stat()
+        return fstat(2, &st) == 0 && UInt64(st.st_dev) == device && UInt64(st.st_ino) == inode
     }
 
     /// sd-daemon(3) priority of a level.
@@ -69,6 +79,15 @@ public final class Logger {
                 return
             }
             fd = open(candidate, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+            if fd < 0, errno == ENOENT {
+                // The log folder does not exist yet: create it (mode 0750), then try again.
+                var folder = ""
+                for part in candidate.split(separator: "/", omittingEmptySubsequences: true).dropLast() {
+                    folder += (folder.isEmpty && !candidate.hasPrefix("/") ? "" : "/") + part
+                    mkdir(folder, 0o750)
+                }
+                fd = open(candidate, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+            }
             if fd >= 0 { deleteExpiredFiles() }
             return
         }

@@ -32,13 +32,23 @@ check "an expired continuation is deleted" test ! -e "$L/exp-2026-01-01-01.log.3
 check "a recent log file stays" test -e "$L/exp-2026-01-09-00.log"
 check "a file outside the pattern stays" test -e "$L/unrelated-old.log"
 
-# journald: <N> priorities on stderr, nothing on stdout but HTTP.
-err=$(printf 'GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "$TOKEN" |
-  JOURNAL_STREAM=8:1234 DOCKER_HOST=unix:///nonexistent/docker.sock "$BIN" --token "$TOKEN" 2>&1 >/dev/null)
-has "journald mode: an error is <3>" "$err" "<3>level=error reason=engine_unreachable"
-has "journald mode: the access line is <6>" "$err" "<6>level=info reason=access"
-out=$(printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | JOURNAL_STREAM=8:1234 "$BIN" --token "$TOKEN" 2>/dev/null | head -1)
+# journald: <N> priorities on stderr when JOURNAL_STREAM names it (device:inode), as systemd sets it.
+: >"$L/journal"
+stream=$(stat -c '%d:%i' "$L/journal")
+printf 'GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "$TOKEN" |
+  JOURNAL_STREAM=$stream DOCKER_HOST=unix:///nonexistent/docker.sock "$BIN" --token "$TOKEN" 2>>"$L/journal" >/dev/null
+has "journald mode: an error is <3>" "$(cat "$L/journal")" "<3>level=error reason=engine_unreachable"
+has "journald mode: the access line is <6>" "$(cat "$L/journal")" "<6>level=info reason=access"
+out=$(printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | JOURNAL_STREAM=$stream "$BIN" --token "$TOKEN" 2>>"$L/journal" | head -1)
 has "journald mode: stdout holds only HTTP" "$out" "HTTP/1.1 401"
+# An inherited JOURNAL_STREAM that is not our stderr (xinetd under systemd: stderr is the
+# client's socket) must not send log lines there.
+out=$(printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | JOURNAL_STREAM=$stream "$BIN" --token "$TOKEN" --log_file "$L/inherited-%DATE%.log" 2>&1)
+hasnt "an inherited JOURNAL_STREAM: no log line on stderr" "$out" "level="
+has "an inherited JOURNAL_STREAM: the line goes to the log file" "$(cat "$L"/inherited-*.log 2>/dev/null)" "reason=access"
+# A missing log folder is created.
+out=$(printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | "$BIN" --token "$TOKEN" --log_file "$L/new/folder/ds-%DATE%.log" | head -1)
+has "a missing log folder is created" "$(cat "$L"/new/folder/ds-*.log 2>/dev/null)" "reason=access"
 # An unwritable log folder never fails the request.
 out=$(printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | "$BIN" --token "$TOKEN" --log_file /proc/no-such-folder/x-%DATE%.log | head -1)
 has "an unwritable log folder: the request is still answered" "$out" "HTTP/1.1 401"
