@@ -138,17 +138,10 @@ PY
 # through --listen --https, with a throw-away CA made by the openssl command.
 scripts/build.sh --scratch-path .build-notls -Xswiftc -DDS_NO_TLS >/dev/null
 NOTLS=$PWD/.build-notls/release/docker-server
-(
-  cd "$STATE" || exit 1
-  key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
-  key ca.key && openssl req -x509 -key ca.key -out ca.pem -days 2 -subj "/CN=bench CA" 2>/dev/null
-  key privkey.pem && openssl req -new -key privkey.pem -out server.csr -subj "/CN=localhost" 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1\n' >server.ext
-  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cert.pem -days 2 -extfile server.ext 2>/dev/null
-) || { echo "bench: openssl could not make the test certificates" >&2; exit 1; }
+scripts/make-test-certs.sh "$STATE/tls" || { echo "bench: openssl could not make the test certificates" >&2; exit 1; }
 P_TLS=$(free_port)
 "$BIN" --listen "127.0.0.1:$P_TLS" --token $TOKEN --max_connections 64 --log_file "$STATE/tls-%DATE%.log" "${LIMITS[@]}" \
-  --https --cert "$STATE/cert.pem" --key "$STATE/privkey.pem" &
+  --https --cert "$STATE/tls/cert.pem" --key "$STATE/tls/privkey.pem" --chain "$STATE/tls/chain.pem" &
 PIDS+=($!)
 wait_port "$P_TLS" || { echo "bench: --listen --https did not bind $P_TLS" >&2; exit 1; }
 read -r WITH_TLS_MS WITHOUT_TLS_MS TLS_REQUEST_MS < <(python3 - "$BIN" "$NOTLS" "$STATE" "$RUNS" "$P_TLS" "$TOKEN" <<'PY'
@@ -167,7 +160,7 @@ with_tls, without_tls = [], []
 for i in range(runs + 30):
     a, b = spawn([binary, "--token", "bench-token"]), spawn([notls, "--token", "bench-token"])
     if i >= 30: with_tls.append(a); without_tls.append(b)
-context = ssl.create_default_context(cafile=state + "/ca.pem")
+context = ssl.create_default_context(cafile=state + "/tls/ca.pem")
 request = ("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n\r\n" % token).encode()
 def https_request():
     start = time.perf_counter_ns()

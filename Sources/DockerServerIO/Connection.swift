@@ -25,6 +25,8 @@ public final class Connection: ResponseStream {
     var requestComplete = false
     /// An HTTP/1.0 request: streamed answers are delimited by closing, not chunked.
     var http10 = false
+    /// The request's target and route, once they parsed (in `authenticate`).
+    var routed: (target: RequestTarget, route: Route)?
     /// `RateLimit-*` fields for the answer, once a counter decided (SPEC §6).
     var rateHeaders: [(String, String)] = []
     lazy var rateLimiter = RateLimiter(folder: config.folder, windowSeconds: config.rateWindowSeconds, logger: logger)
@@ -65,9 +67,7 @@ public final class Connection: ResponseStream {
                 // Close with a FIN rather than a reset: half-close, then drain briefly (bounded).
                 if Syscalls.isSocket(output) {
                     shutdown(output, Int32(SHUT_WR))
-                    let drainDeadline = Syscalls.monotonicMs() + 1000
-                    var drained = 0
-                    while drained < 1 << 16, case let .data(bytes) = Syscalls.read(input, deadline: drainDeadline) { drained += bytes.count }
+                    Syscalls.drain(input, maxBytes: 1 << 16)
                 }
                 return 1
             }
@@ -177,7 +177,12 @@ public final class Connection: ResponseStream {
         // (past the limit the token is not even compared), then the request's class is counted.
         var outcome = Authenticator.Outcome.missing
         let authorization = head.field("authorization")
-        let rateClass = (try? RequestTarget(head.target)).flatMap { try? Router.route(method: head.method, path: $0.path) }?.rateClass
+        // Routed here already (pure, no I/O) for the rate class; `respond` reuses it, and
+        // parses again only to report the error of a request that did not route.
+        if let target = try? RequestTarget(head.target), let route = try? Router.route(method: head.method, path: target.path) {
+            routed = (target, route)
+        }
+        let rateClass = routed?.route.rateClass
         let admission = timed("request") {
             rateLimiter.admit(client: client, authLimit: config.authBurst, rateClass: rateClass,
                               limit: rateClass.map { config.limit(for: $0) } ?? 0) {
@@ -211,8 +216,12 @@ public final class Connection: ResponseStream {
     // MARK: Handling
 
     func respond(to request: HTTPRequest) throws(HTTPError) {
-        let target = try RequestTarget(request.head.target)
-        let route = try Router.route(method: request.head.method, path: target.path)
+        guard let (target, route) = routed else {
+            // It did not route: parse again for the error that says why.
+            let target = try RequestTarget(request.head.target)
+            _ = try Router.route(method: request.head.method, path: target.path)
+            throw HTTPError(500, "request routed on the second parse only", reason: "bug")
+        }
         let engineEndpoint: EngineEndpoint
         do { engineEndpoint = try EngineEndpoint(config.dockerHost) } catch {
             throw HTTPError(503, error.message, reason: "engine_unreachable")
@@ -321,8 +330,6 @@ public final class Connection: ResponseStream {
         // before the client reads it (RFC 9112 §9.6): linger and drain, unless the request was
         // read whole and nothing more is waiting.
         if requestComplete, Syscalls.pendingBytes(input) == 0 { return }
-        let lingerDeadline = Syscalls.monotonicMs() + 1000
-        var drained = 0
-        while drained < 1 << 20, case let .data(bytes) = Syscalls.read(input, deadline: lingerDeadline) { drained += bytes.count }
+        Syscalls.drain(input)
     }
 }

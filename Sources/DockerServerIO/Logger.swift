@@ -81,11 +81,7 @@ public final class Logger {
             fd = open(candidate, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
             if fd < 0, errno == ENOENT {
                 // The log folder does not exist yet: create it (mode 0750), then try again.
-                var folder = ""
-                for part in candidate.split(separator: "/", omittingEmptySubsequences: true).dropLast() {
-                    folder += (folder.isEmpty && !candidate.hasPrefix("/") ? "" : "/") + part
-                    mkdir(folder, 0o750)
-                }
+                Syscalls.makeFolders(upTo: candidate, mode: 0o750)
                 fd = open(candidate, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
             }
             if fd >= 0 { deleteExpiredFiles() }

@@ -95,7 +95,7 @@ public final class RateLimiter {
             let path = path(epoch, name)
             var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
             if fd < 0 && errno == ENOENT {
-                let folderError = makeFolders(upTo: path)
+                let folderError = Syscalls.makeFolders(upTo: path, mode: 0o700)
                 fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
                 if fd < 0, errno == ENOENT, let folderError { errno = folderError }  // say why mkdir failed
             }
@@ -211,18 +211,6 @@ public final class RateLimiter {
         return [UInt8](unsafeUninitializedCapacity: size) { storage, count in
             count = max(pread(fd, storage.baseAddress, size, 0), 0)
         }
-    }
-
-    /// `mkdir -p` of the folders above `path`, mode 0700 for those it creates.
-    /// - Returns: the `errno` of the last `mkdir` that failed other than for existing, or nil.
-    func makeFolders(upTo path: String) -> Int32? {
-        var prefix = path.hasPrefix("/") ? "" : "."
-        var failure: Int32?
-        for part in path.split(separator: "/", omittingEmptySubsequences: true).dropLast() {
-            prefix += "/" + part
-            if mkdir(prefix, 0o700) != 0, errno != EEXIST { failure = errno }
-        }
-        return failure
     }
 
     /// Logs the first failure of this process (fail open, loudly) and returns false.

@@ -130,6 +130,29 @@ public enum Syscalls {
         return ioctl(fd, UInt(FIONREAD), &count) == 0 ? Int(count) : 0
     }
 
+    /// Reads and discards what arrives on `fd` for up to `milliseconds` or `maxBytes`, until
+    /// the peer closes: the lingering close after a half-close (RFC 9112 §9.6), so an answer
+    /// is not lost to a TCP reset caused by unread input.
+    public static func drain(_ fd: Int32, milliseconds: Int64 = 1000, maxBytes: Int = 1 << 20) {
+        let deadline = monotonicMs() + milliseconds
+        var drained = 0
+        while drained < maxBytes, case let .data(bytes) = read(fd, deadline: deadline) { drained += bytes.count }
+    }
+
+    /// `mkdir -p` of the folders above `path` (relative paths included), with `mode` for those
+    /// it creates.
+    /// - Returns: the `errno` of the last `mkdir` that failed other than for existing, or nil.
+    @discardableResult
+    public static func makeFolders(upTo path: String, mode: mode_t) -> Int32? {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        var failure: Int32?
+        for part in path.split(separator: "/", omittingEmptySubsequences: true).dropLast() {
+            prefix += "/" + part
+            if mkdir(prefix, mode) != 0, errno != EEXIST { failure = errno }
+        }
+        return failure
+    }
+
     /// True when `fd` is a socket (`fstat(2)`).
     public static func isSocket(_ fd: Int32) -> Bool {
         var st = stat()

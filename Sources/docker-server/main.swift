@@ -33,8 +33,7 @@ while let pointer = entry.pointee {
         let error = HTTPError(503, "docker-server is misconfigured and cannot serve requests; its log says why", reason: "bad_configuration")
         Syscalls.writeAll(1, error.response.serialize(date: Logger.httpDate()), deadline: Syscalls.monotonicMs() + 5000)
         shutdown(1, Int32(SHUT_WR))
-        let drainDeadline = Syscalls.monotonicMs() + 1000
-        while case .data = Syscalls.read(0, deadline: drainDeadline) {}
+        Syscalls.drain(0)
         exit(100)
     }
     let text = "docker-server: \(message)\n"

@@ -5,18 +5,7 @@
 echo "# https"
 command -v openssl >/dev/null || fatal "openssl is not installed (run scripts/test-env.sh first)"
 TLS="$STATE/tls"
-mkdir -p "$TLS"
-(
-  cd "$TLS" || exit 1
-  key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
-  key ca.key && openssl req -x509 -key ca.key -out ca.pem -days 2 -subj "/CN=ds-e2e CA" 2>/dev/null
-  key inter.key && openssl req -new -key inter.key -out inter.csr -subj "/CN=ds-e2e intermediate" 2>/dev/null
-  printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n' >inter.ext
-  openssl x509 -req -in inter.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out chain.pem -days 2 -extfile inter.ext 2>/dev/null
-  key privkey.pem && openssl req -new -key privkey.pem -out server.csr -subj "/CN=localhost" 2>/dev/null
-  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
-  openssl x509 -req -in server.csr -CA chain.pem -CAkey inter.key -CAcreateserial -out cert.pem -days 2 -extfile server.ext 2>/dev/null
-) || fatal "could not make the test certificates"
+scripts/make-test-certs.sh "$TLS" || fatal "could not make the test certificates"
 TLS_ARGS=(--https --cert "$TLS/cert.pem" --key "$TLS/privkey.pem" --chain "$TLS/chain.pem")
 P_TLS1=$(free_port); P_TLS2=$(free_port)
 systemd-socket-activate -l "127.0.0.1:$P_TLS1" -a --inetd -E DS_TOKEN="$TOKEN" -E DS_LOG_FILE="$LOG" -E DS_FOLDER -E DS_READ_TIMEOUT=2 \

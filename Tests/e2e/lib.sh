@@ -34,6 +34,9 @@ wait_port() {
   return 1
 }
 
+# crlf FORMAT [ARGS...]: printf with every line ended by CRLF (canned HTTP requests).
+crlf() { printf "$@" | sed 's/$/\r/'; }
+
 # Extra curl arguments for every api call (the HTTPS section sets --cacert).
 CURL_TLS=()
 

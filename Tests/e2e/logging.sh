@@ -3,7 +3,6 @@
 echo "# logging"
 L="$STATE/logging"
 mkdir -p "$L"
-crlf() { printf "$@" | sed 's/$/\r/'; }
 crlf 'PUT / HTTP/1.1\nHost: x\nAuthorization: Bearer %s\nContent-Length: 0\n' "$TOKEN" >"$L/put.http"
 printf '\r\n' >>"$L/put.http"
 

@@ -6,7 +6,6 @@ echo "# rate limits"
 # sections; they are raised again at the end).
 RAISED_LIMITS=$(export -p | grep -E 'DS_(LOW|MID|HIGH|AUTH)_BURST=')
 unset DS_LOW_BURST DS_MID_BURST DS_HIGH_BURST DS_AUTH_BURST
-crlf() { printf "$@" | sed 's/$/\r/'; }
 crlf 'PUT / HTTP/1.1\nHost: x\nAuthorization: Bearer %s\nContent-Length: 0\n' "$TOKEN" >"$STATE/put.http"
 printf '\r\n' >>"$STATE/put.http"
 crlf 'GET / HTTP/1.1\nHost: x\nAuthorization: Bearer %s\n' "$TOKEN" >"$STATE/get.http"
