@@ -7,8 +7,10 @@
 #      the engine socket, GET /containers/json?all=1);
 #  (c) peak RSS of one GET / request (getrusage of the child);
 #  (d) the rate-limit step with 10,000 counter files present (debug timings of fresh processes);
-#  (e) the piped 401 with and without TLS support compiled in, and one whole HTTPS request.
-# Needs what scripts/test-env.sh sets up (dockerd, wrk, socat).
+#  (e) the piped 401 with and without TLS support compiled in, and one whole HTTPS request;
+#  (f) the shipped systemd units under a real systemd as PID 1 (scripts/bench-systemd.sh).
+# Needs what scripts/test-env.sh sets up (dockerd, wrk, socat); (f) boots a Debian testbed
+# (scripts/systemd-testbed.sh, built and cached on first use).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${BENCH_RUNS:-500}
@@ -179,8 +181,12 @@ print("%.3f %.3f %.3f" % (statistics.median(with_tls), statistics.median(without
 PY
 )
 
-python3 - "$TRUE_MS" "$DS_MS" "$DS_P90" "$RSS_KB" "$RATE_SSA" "$RATE_LISTEN" "$RATE_ENGINE" "$RUNS" "$DURATION" "$CONNECTIONS" "$CONTAINERS" "$CHECK_SSA" "${R_SSA[*]}" "${R_LISTEN[*]}" "${R_ENGINE[*]}" "$ROUNDS" "$RL_FILES" "$RL_STEP" "$RL_SWEEP" "$WITH_TLS_MS" "$WITHOUT_TLS_MS" "$TLS_REQUEST_MS" <<'PY' >docs/BENCHMARKS.md
+# (f) under a real systemd, in the same run.
+scripts/bench-systemd.sh "$STATE/systemd.md" "$BIN" >/dev/null
+
+python3 - "$STATE/systemd.md" "$TRUE_MS" "$DS_MS" "$DS_P90" "$RSS_KB" "$RATE_SSA" "$RATE_LISTEN" "$RATE_ENGINE" "$RUNS" "$DURATION" "$CONNECTIONS" "$CONTAINERS" "$CHECK_SSA" "${R_SSA[*]}" "${R_LISTEN[*]}" "${R_ENGINE[*]}" "$ROUNDS" "$RL_FILES" "$RL_STEP" "$RL_SWEEP" "$WITH_TLS_MS" "$WITHOUT_TLS_MS" "$TLS_REQUEST_MS" <<'PY' >docs/BENCHMARKS.md
 import sys, platform, subprocess, datetime
+systemd_section = open(sys.argv.pop(1)).read()
 t, ds, p90, rss, ssa, listen, engine = (float(x) for x in sys.argv[1:8])
 runs, duration, conns, containers, check = sys.argv[8], sys.argv[9], sys.argv[10], sys.argv[11], sys.argv[12]
 r_ssa, r_listen, r_engine, rounds = sys.argv[13], sys.argv[14], sys.argv[15], sys.argv[16]
@@ -243,9 +249,9 @@ from about 0.5 × to about 0.45 × of the engine's rate on this machine.
 
 `systemd-socket-activate` trails `--listen` because the tool forks a copy of itself (a
 dynamically linked process) for every connection before it executes docker-server: about a
-third of the CPU in that set-up, against `posix_spawn` in `--listen`. systemd as PID 1
-(`Accept=yes`) starts a transient service per connection, which costs more again (not
-measurable on this machine, which has no systemd as PID 1). Going further would take a smaller
+third of the CPU in that set-up, against `posix_spawn` in `--listen`. systemd as PID 1 with
+`Accept=yes` costs far more (next section), which is why the default units use `Accept=no`
+and docker-server's own spawner. Going further would take a smaller
 process image rather than less request work: the Swift runtime and standard library make up
 most of the 7 MB that every connection maps (Embedded Swift, or a runtime without the Unicode
 tables, would shrink it), or giving up one process per connection, which the design keeps on
@@ -270,6 +276,7 @@ handshake even starts; the handshake itself (ECDHE and one P-256 signature) is a
 That is the price of loading TLS only when asked, which row (e) shows keeps the plain path
 as fast as a build without TLS. Keeping the system's OpenSSL configuration (its security
 level and protocol policy) was preferred to skipping the configuration file.
-""")
+
+{systemd_section}""")
 PY
 cat docs/BENCHMARKS.md

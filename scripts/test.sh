@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): prepares the machine (apt packages, dockerd, local
-# registry, test image), builds, then runs the unit tests, the canned-request fixtures and
-# the end-to-end suite against the release binary that ships.
+# registry, test image), builds, then runs the unit tests, the canned-request fixtures, the
+# end-to-end suite and the systemd suite (a real systemd as PID 1) against the release
+# binary that ships.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/test-env.sh
@@ -11,3 +12,5 @@ echo "== unit tests and canned-request fixtures"
 DS_BINARY="$PWD/.build/release/docker-server" swift test
 echo "== end-to-end suite"
 Tests/e2e/run.sh .build/release/docker-server
+echo "== the shipped systemd units under a real systemd as PID 1"
+Tests/e2e/systemd.sh .build/release/docker-server

@@ -61,6 +61,9 @@ extension Config {
         Option(name: "read_timeout", takesValue: true) { c, v throws(ConfigError) in c.readTimeoutSeconds = try int("read_timeout", v, min: 1, max: 3600) },
         Option(name: "listen", takesValue: true) { c, v throws(ConfigError) in c.listen = try parseListen(v) },
         Option(name: "max_connections", takesValue: true) { c, v throws(ConfigError) in c.maxConnections = try int("max_connections", v, min: 1, max: 4096) },
+        Option(name: "max_per_source", takesValue: true) { c, v throws(ConfigError) in c.maxPerSource = try int("max_per_source", v, min: 1, max: 4096) },
+        Option(name: "idle_timeout", takesValue: true) { c, v throws(ConfigError) in c.idleTimeoutSeconds = try int("idle_timeout", v, min: 0, max: 86400) },
+        Option(name: "shutdown_grace", takesValue: true) { c, v throws(ConfigError) in c.shutdownGraceSeconds = try int("shutdown_grace", v, min: 0, max: 3600) },
     ]
 
     /// `[ADDR:]PORT`, `[IPv6]:PORT`, or an address alone (`127.0.0.1`, `[::1]`, `::1`,
@@ -182,17 +185,27 @@ extension Config {
 
     Usage:
       docker-server [options]                  serve one HTTP connection on stdin/stdout
-                                               (systemd Accept=yes, xinetd, or a piped request)
+                                               (xinetd, systemd Accept=yes, or a piped request);
+                                               given a listening socket by systemd (Accept=no),
+                                               run the spawner on it
       docker-server --listen [ADDR:]PORT [options]
-                                               accept connections and run one process per connection
+                                               the spawner: accept connections and start one
+                                               docker-server process per connection
       docker-server heartbeat [options]        cluster mode: publish this node's load once
 
     Options (each also read from DS_<NAME>, e.g. DS_TOKEN; flags win):
       --token TOKEN          API token (or DS_TOKEN, --token_file, $CREDENTIALS_DIRECTORY/token)
       --token_file PATH      file holding the token
       --port N               port for --listen given an address alone (1717)
-      --listen [ADDR:]PORT   built-in inetd mode (or --listen ADDR, on --port)
-      --max_connections N    concurrent connections in --listen mode (64)
+      --listen [ADDR:]PORT   run the spawner on this address (or --listen ADDR, on --port);
+                             it refuses to start without a usable token
+      --max_connections N    spawner: connection processes at once; past it 503 (64)
+      --max_per_source N     spawner: connection processes at once per client address; past
+                             it 503 (16)
+      --idle_timeout S       spawner on a socket passed by systemd: exit after S seconds
+                             without connections, 0 = never (60)
+      --shutdown_grace S     spawner: on SIGTERM/SIGINT stop accepting and let connections
+                             finish for S seconds, then end them as a client hang-up does (30)
       --max_body BYTES       request body limit (10240)
       --read_timeout S       seconds a client has to send its request (10)
       --low_burst N          pull/run/exec requests per window per client IP (60)

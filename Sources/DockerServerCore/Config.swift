@@ -29,9 +29,15 @@ public struct Config: Sendable, Equatable {
     /// `--max_body`, bytes; `--read_timeout`, seconds.
     public var maxBodyBytes = Limits.defaultMaxBodyBytes
     public var readTimeoutSeconds = Limits.defaultReadTimeoutSeconds
-    /// `--listen [ADDR:]PORT` and `--max_connections`.
+    /// `--listen [ADDR:]PORT`: run the spawner on this address.
     public var listen: ListenAddress?
+    /// The spawner's caps (`--max_connections`, `--max_per_source`), its idle exit on a
+    /// socket passed by systemd (`--idle_timeout`, seconds, 0 = never) and the time
+    /// connections may finish after SIGTERM (`--shutdown_grace`, seconds).
     public var maxConnections = Limits.defaultMaxConnections
+    public var maxPerSource = Limits.defaultMaxPerSource
+    public var idleTimeoutSeconds = Limits.defaultIdleTimeoutSeconds
+    public var shutdownGraceSeconds = Limits.defaultShutdownGraceSeconds
     /// `DOCKER_HOST` (not a DS_ variable: the Docker CLI's own).
     public var dockerHost = "unix:///var/run/docker.sock"
 
@@ -76,7 +82,8 @@ public enum Command: Sendable, Equatable {
     case serve(Config)
     /// Cluster: publish this node's load once.
     case heartbeat(Config)
-    /// Built-in inetd: accept on an address and spawn one process per connection.
+    /// The spawner on the address of `--listen` (or on the sockets systemd passed):
+    /// accept, and start one process per connection.
     case listen(Config)
     case help
     case version

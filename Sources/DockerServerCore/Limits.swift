@@ -20,6 +20,24 @@ public enum Limits {
     /// Largest stdout or stderr kept for a JSON answer (run, exec, logs), bytes each; the
     /// rest is dropped and `"truncated":true` is added.
     public static let maxOutputBytes = 16 * 1024 * 1024
-    /// Default concurrent connections served by `--listen`.
+    /// Default concurrent connection processes of the spawner (`--max_connections`).
     public static let defaultMaxConnections = 64
+    /// Default concurrent connection processes per client address (`--max_per_source`).
+    public static let defaultMaxPerSource = 16
+    /// Default seconds without connections after which a spawner on a socket passed by
+    /// systemd exits (`--idle_timeout`; systemd starts it again on the next connection).
+    public static let defaultIdleTimeoutSeconds = 60
+    /// Default seconds connections in flight may finish after SIGTERM (`--shutdown_grace`).
+    public static let defaultShutdownGraceSeconds = 30
+    /// Seconds connection processes get to clean up after the spawner ended their
+    /// connections at shutdown (a run's container killed); then they are killed.
+    public static let shutdownCleanupSeconds = 10
+    /// `Retry-After` of the spawner's `503` for connections past a cap, seconds.
+    public static let refusedRetryAfterSeconds = 1
+    /// How long the spawner waits for a refused client's first bytes before its `503`
+    /// (to tell a HEAD request), milliseconds.
+    public static let refusedRequestWaitMs: Int64 = 200
+    /// How long the spawner reads and discards what a refused client still sends after
+    /// its `503`, milliseconds (so the answer is not lost to a TCP reset).
+    public static let refusedLingerMs: Int64 = 2000
 }

@@ -45,6 +45,9 @@ public final class Logger {
         }
     }
 
+    /// True when log lines go to stderr (the journal), not to a file.
+    public var writesToStderr: Bool { journal }
+
     /// True when lines at `level` are written (to skip work for lines that would be dropped).
     public func enabled(_ level: LogLevel) -> Bool { level >= self.level }
 

@@ -8,7 +8,7 @@ signal(SIGPIPE, SIG_IGN)
 
 // Only the variables docker-server reads: DS_* and a few standard ones.
 var environment: [String: String] = [:]
-for name in ["DOCKER_HOST", "JOURNAL_STREAM", "CREDENTIALS_DIRECTORY", "REMOTE_ADDR", "REMOTE_HOST"] {
+for name in ["DOCKER_HOST", "JOURNAL_STREAM", "CREDENTIALS_DIRECTORY", "REMOTE_ADDR", "REMOTE_HOST"] + SocketActivation.variableNames {
     if let value = getenv(name) { environment[name] = String(cString: value) }
 }
 var entry = environ
@@ -45,27 +45,58 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let command: Command
 do { command = try Config.parse(arguments: arguments, environment: environment) } catch { fail(error.message) }
 
+/// The spawner refuses to start, with the reason on stderr and in the log (under systemd
+/// both are the journal: one line then): exit 100 for configuration, 111 for the system.
+@MainActor func refuseToStart(_ config: Config, _ message: String, code: Int32 = 100) -> Never {
+    let logger = Logger(config: config, environment: environment)
+    logger.log(.fatal, "start_refused", [("detail", message)])
+    if !logger.writesToStderr {
+        let text = "docker-server: \(message)\n"
+        _ = text.withCString { write(2, $0, strlen($0)) }
+    }
+    exit(code)
+}
+
+/// Runs the spawner on `sockets`, or on `address` when there are none, after checking what
+/// every connection would need: the engine address, the token, the TLS files.
+@MainActor func spawner(_ config: Config, sockets inherited: [Spawner.ListeningSocket], address: ListenAddress?) -> Never {
+    do { _ = try EngineEndpoint(config.dockerHost) } catch { refuseToStart(config, error.message) }
+    let (token, problem) = TokenSource.resolve(config: config, environment: environment)
+    if token == nil { refuseToStart(config, "refusing to start without a usable API token: \(problem ?? "none configured")") }
+    #if DS_NO_TLS
+    if config.https { refuseToStart(config, "--https: this docker-server was built without TLS support (DS_NO_TLS)") }
+    #else
+    if config.https {
+        do throws(TLSError) { try TLSChannel.check(config: config) } catch { refuseToStart(config, "--https: \(error.message)") }
+    }
+    #endif
+    var sockets = inherited
+    if sockets.isEmpty, let address {
+        switch Spawner.bind(address) {
+        case .success(let socket): sockets = [socket]
+        case .failure(let error): refuseToStart(config, error.message, code: 111)
+        }
+    }
+    let logger = Logger(config: config, environment: environment)
+    exit(Spawner(config: config, sockets: sockets, inherited: !inherited.isEmpty,
+                 childArguments: Spawner.withoutListen(arguments), logger: logger).run())
+}
+
 switch command {
 case .help:
     print(Config.helpText)
 case .version:
     print("docker-server \(Version.current)")
 case .serve(let config):
+    // Listening sockets passed by systemd (Accept=no): this process is the spawner.
+    let inherited = Spawner.inheritedSockets(environment: environment)
+    if !inherited.isEmpty { spawner(config, sockets: inherited, address: nil) }
     do { _ = try EngineEndpoint(config.dockerHost) } catch { fail(error.message) }
     let logger = Logger(config: config, environment: environment)
     exit(Connection(config: config, environment: environment, logger: logger).serve())
 case .listen(let config):
-    do { _ = try EngineEndpoint(config.dockerHost) } catch { fail(error.message) }
-    guard let address = config.listen else { fail("--listen: missing address") }
-    #if DS_NO_TLS
-    if config.https { fail("--https: this docker-server was built without TLS support (DS_NO_TLS)") }
-    #else
-    if config.https {
-        do throws(TLSError) { try TLSChannel.check(config: config) } catch { fail("--https: \(error.message)") }
-    }
-    #endif
-    let logger = Logger(config: config, environment: environment)
-    exit(Listener.run(config: config, address: address, childArguments: Listener.withoutListen(arguments), logger: logger))
+    // Sockets passed by systemd are served instead of binding the address.
+    spawner(config, sockets: Spawner.inheritedSockets(environment: environment), address: config.listen)
 case .heartbeat:
     fail("heartbeat: cluster mode is not available in this version yet")
 }

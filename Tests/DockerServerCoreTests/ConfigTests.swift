@@ -36,6 +36,8 @@ struct ConfigTests {
         #expect(config.maxBodyBytes == 10 * 1024)
         #expect(config.readTimeoutSeconds == 10)
         #expect(config.listen == nil)
+        #expect(config.maxConnections == 64 && config.maxPerSource == 16)
+        #expect(config.idleTimeoutSeconds == 60 && config.shutdownGraceSeconds == 30)
         #expect(config.dockerHost == "unix:///var/run/docker.sock")
     }
 
@@ -44,6 +46,7 @@ struct ConfigTests {
             "--port", "2000", "--token", "t0k", "--token_file=/run/tok", "--low_burst", "1", "--mid_burst=2", "--high_burst", "3",
             "--auth_burst", "4", "--folder", "/var/ds", "--log_level", "DEBUG", "--log_file", "/var/log/ds-%DATE%.log",
             "--log_expiry", "3", "--log_max_size", "5", "--max_body", "0", "--read_timeout", "3600", "--max_connections", "4096",
+            "--max_per_source", "1", "--idle_timeout", "0", "--shutdown_grace=0",
             "--cert", "/c", "--key", "/k", "--chain", "/ch", "--refresh_rate", "100", "--cache_interval", "0", "--https=false", "--cluster=no",
         ])
         var expected = Config()
@@ -62,6 +65,9 @@ struct ConfigTests {
         expected.maxBodyBytes = 0
         expected.readTimeoutSeconds = 3600
         expected.maxConnections = 4096
+        expected.maxPerSource = 1
+        expected.idleTimeoutSeconds = 0
+        expected.shutdownGraceSeconds = 0
         expected.certPath = "/c"
         expected.keyPath = "/k"
         expected.chainPath = "/ch"
@@ -122,6 +128,9 @@ struct ConfigTests {
         (["--max_body", "67108865"], "--max_body: expected an integer from 0 to 67108864, got \"67108865\""),
         (["--read_timeout", "0"], "--read_timeout: expected an integer from 1 to 3600, got \"0\""),
         (["--max_connections", "4097"], "--max_connections: expected an integer from 1 to 4096, got \"4097\""),
+        (["--max_per_source", "0"], "--max_per_source: expected an integer from 1 to 4096, got \"0\""),
+        (["--idle_timeout", "-1"], "--idle_timeout: expected an integer from 0 to 86400, got \"-1\""),
+        (["--shutdown_grace", "1h"], "--shutdown_grace: expected an integer from 0 to 3600, got \"1h\""),
         (["--refresh_rate", "99"], "--refresh_rate: expected an integer from 100 to ∞, got \"99\""),
         (["--log_level", "loud"], "--log_level: expected trace, debug, info, warn, error or fatal, got \"loud\""),
         (["--folder", ""], "--folder: must not be empty"),
@@ -224,6 +233,7 @@ struct ConfigTests {
             "https": "false", "cert": "/c", "key": "/k", "chain": "/ch", "cluster": "false", "refresh_rate": "200",
             "cache_interval": "5", "folder": "/x", "log_level": "error", "log_file": "/l", "log_expiry": "2", "log_max_size": "2",
             "max_body": "2", "read_timeout": "2", "max_connections": "2", "rate_window": "2",
+            "max_per_source": "2", "idle_timeout": "2", "shutdown_grace": "2",
         ]
         for option in Config.options where option.name != "listen" && option.name != "s3" {
             guard let value = values[option.name] else { Issue.record("no test value for \(option.name)"); continue }

@@ -88,6 +88,58 @@ sys.stderr.write("%.3f\n" % (time.monotonic() - start))
 PY
 )
 raw() { python3 -c "$RAW_CLIENT" "$1" "${2:-0}"; }
+# python3 -c "$BODY_LENGTH" <REPLY: the length of a raw reply's body (after the header section).
+BODY_LENGTH='import sys; print(len(sys.stdin.buffer.read().split(b"\r\n\r\n", 1)[1]))'
+
+# connections PORT N THREADS SOURCES [PAUSE]: N connections to 127.0.0.1:PORT, THREADS at
+# a time, from the comma-separated source addresses in turn, each sending GET / with the
+# token; PAUSE seconds after connecting before sending. Prints one line per outcome:
+# "STATUS COUNT" with STATUS an HTTP status, "reset" or "noanswer", and "retry-after=V" for
+# the 503s' Retry-After values.
+CONNECTIONS_CLIENT=$(cat <<'PY'
+import socket, sys, threading, collections
+port, n, threads, sources = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(",")
+pause, token = float(sys.argv[5]), sys.argv[6]
+request = ("GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n" % token).encode()
+outcomes = collections.Counter(); lock = threading.Lock(); jobs = list(range(n))
+def one(i):
+    s = socket.socket()
+    s.settimeout(60)
+    try:
+        s.bind((sources[i % len(sources)], 0)); s.connect(("127.0.0.1", port))
+        if pause: threading.Event().wait(pause)
+        s.sendall(request)
+        reply = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk: break
+            reply += chunk
+        if not reply.startswith(b"HTTP/1."): return ["noanswer"]
+        head = reply.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+        out = [head[0].split(" ")[1]]
+        out += ["retry-after=" + l.split(":", 1)[1].strip() for l in head[1:] if l.lower().startswith("retry-after:")]
+        return out
+    except ConnectionResetError:
+        return ["reset"]
+    except OSError as e:
+        return ["error:" + type(e).__name__]
+    finally:
+        s.close()
+def worker():
+    while True:
+        with lock:
+            if not jobs: return
+            i = jobs.pop()
+        result = one(i)
+        with lock: outcomes.update(result)
+ts = [threading.Thread(target=worker) for _ in range(threads)]
+for t in ts: t.start()
+for t in ts: t.join()
+for k, v in sorted(outcomes.items()): print(k, v)
+PY
+)
+connections() { python3 -c "$CONNECTIONS_CLIENT" "$1" "$2" "$3" "$4" "${5:-0}" "$TOKEN"; }
+outcome() { printf '%s\n' "$1" | awk -v k="$2" '$1 == k {print $2; found=1} END {if (!found) print 0}'; }
 
 cleanup() {
   for pid in "${CLEANUP_PIDS[@]}"; do kill "$pid" 2>/dev/null; done

@@ -33,7 +33,7 @@ out=$(burst 64 "$STATE/put.http" "::ffff:198.51.100.10,198.51.100.10" --token "$
 eq "a v4-mapped IPv6 address counts as its IPv4 address" "$(count "$out" 400)" 10
 
 P_RL=$(free_port)
-"$BIN" --listen "127.0.0.1:$P_RL" --token "$TOKEN" --max_connections 64 --log_file "$LOG" --folder "$STATE/rl-listen" --low_burst 10 &
+"$BIN" --listen "127.0.0.1:$P_RL" --token "$TOKEN" --max_connections 64 --max_per_source 64 --log_file "$LOG" --folder "$STATE/rl-listen" --low_burst 10 &
 CLEANUP_PIDS+=($!)
 wait_port "$P_RL" || bad "--listen did not bind $P_RL"
 codes=$(for i in $(seq 64); do curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$P_RL/" & done; wait)

@@ -30,13 +30,19 @@ export DS_FOLDER="$STATE/shared" DS_LOW_BURST=1000000 DS_MID_BURST=1000000 DS_HI
 
 echo "# deployment files"
 mkdir -p "$STATE/units"
-cp systemd/docker-server.socket systemd/docker-server@.service "$STATE/units/"
-sed -i "s|/usr/local/bin/docker-server|$BIN|" "$STATE/units/docker-server@.service"
-out=$(systemd-analyze verify "$STATE/units/docker-server.socket" "$STATE/units/docker-server@.service" 2>&1)
-eq "systemd-analyze verify accepts the socket and service units" "$?:$out" "0:"
-eq "socket unit raises the Accept=yes trigger limit" "$(grep -c '^TriggerLimitIntervalSec=0' systemd/docker-server.socket)" "1"
-has "service unit sends logs to the journal" "$(cat systemd/docker-server@.service)" "StandardError=journal"
-has "service unit loads the token as a credential" "$(cat systemd/docker-server@.service)" "LoadCredential=token:"
+cp systemd/*.socket systemd/*.service "$STATE/units/"
+sed -i "s|/usr/local/bin/docker-server|$BIN|" "$STATE"/units/*.service
+out=$(systemd-analyze verify "$STATE"/units/* 2>&1)
+eq "systemd-analyze verify accepts every unit" "$?:$out" "0:"
+eq "default socket hands the listening socket to one service (Accept=no)" "$(grep -c '^Accept=no' systemd/docker-server.socket)" 1
+eq "per-connection socket raises the Accept=yes trigger limit" "$(grep -c '^TriggerLimitIntervalSec=0' systemd/docker-server-per-connection.socket)" 1
+for unit in docker-server.service docker-server-per-connection@.service; do
+  has "$unit sends logs to the journal" "$(cat "systemd/$unit")" "StandardError=journal"
+  has "$unit loads the token as a credential" "$(cat "systemd/$unit")" "LoadCredential=token:"
+  check "$unit never starts the engine (no Wants=)" bash -c "! grep -q '^Wants=' systemd/$unit"
+done
+has "the spawner's stop reaches the spawner only (KillMode=mixed)" "$(cat systemd/docker-server.service)" "KillMode=mixed"
+has "per-connection instances: a client gone or timed out is a success" "$(cat systemd/docker-server-per-connection@.service)" "SuccessExitStatus=1"
 
 # ---------------------------------------------------------------------------------------
 echo "# systemd-socket-activate --inetd -a"
@@ -206,7 +212,6 @@ check "pull by digest: the image is there" docker image inspect "$digest"
 api HEAD "/$REGISTRY/ds-test/no-such-image:1"
 eq "pull of a missing image: 404" "$STATUS" 404
 has "pull of a missing image: X-Error says why" "$(header X-Error)" "not found"
-BODY_LENGTH='import sys; print(len(sys.stdin.buffer.read().split(b"\r\n\r\n", 1)[1]))'
 length=$(printf 'HEAD /%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "$REGISTRY/ds-test/no-such-image:1" "$TOKEN" | raw "$P1" 2>/dev/null | python3 -c "$BODY_LENGTH")
 eq "HEAD answers never carry a body" "$length" 0
 docker rmi -f "$REGISTRY/$IMAGE" >/dev/null 2>&1
@@ -293,7 +298,7 @@ answer=$("$BIN" --token T --log_file "$LOG" </dev/null; echo "rc=$?")
 eq "empty input: no output, exit 1" "$answer" "rc=1"
 
 # ---------------------------------------------------------------------------------------
-echo "# --listen (built-in inetd)"
+echo "# --listen (the spawner)"
 P2=$(free_port)
 "$BIN" --listen "127.0.0.1:$P2" --token_file "$STATE/token" --max_connections 4 --log_file "$LOG" &
 CLEANUP_PIDS+=($!)
@@ -306,10 +311,12 @@ eq "--listen: no token 401" "$STATUS" 401
 api POST /ds-e2e-logger -d "data=echo via-listen"
 eq "--listen: exec" "$(json 'j["stdout"].strip()')" via-listen
 codes=$(for i in $(seq 24); do curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $TOKEN" "$URL/" & done; wait)
-eq "--listen: 24 parallel requests over a cap of 4 all answered 200" "$(printf '%s\n' "$codes" | grep -c 200)" 24
-"$BIN" --listen "127.0.0.1:$P2" --token T --log_file "$LOG" 2>"$STATE/listen2.err"
-eq "--listen on a port in use: exit 111" "$?" 111
-has "--listen on a port in use: says why" "$(cat "$STATE/listen2.err")" "in use"
+eq "--listen: 24 parallel requests over a cap of 4 all answered 200 or 503" \
+  "$(( $(printf '%s\n' "$codes" | grep -c 200) + $(printf '%s\n' "$codes" | grep -c 503) ))" 24
+check "--listen: at least 4 of them served" test "$(printf '%s\n' "$codes" | grep -c 200)" -ge 4
+
+# ---------------------------------------------------------------------------------------
+. Tests/e2e/spawner.sh
 
 # ---------------------------------------------------------------------------------------
 . Tests/e2e/ratelimit.sh
