@@ -8,7 +8,9 @@
 #  (c) peak RSS of one GET / request (getrusage of the child);
 #  (d) the rate-limit step with 10,000 counter files present (debug timings of fresh processes);
 #  (e) the piped 401 with and without TLS support compiled in, and one whole HTTPS request;
-#  (f) the shipped systemd units under a real systemd as PID 1 (scripts/bench-systemd.sh).
+#  (f) the shipped systemd units under a real systemd as PID 1 (scripts/bench-systemd.sh);
+#  (g) peak RSS of answers whatever the output: 17 MB of NUL bytes from an attached run, and
+#      100 MiB of logs in JSON and in text mode.
 # Needs what scripts/test-env.sh sets up (dockerd, wrk, socat); (f) boots a Debian testbed
 # (scripts/systemd-testbed.sh, built and cached on first use).
 set -euo pipefail
@@ -181,10 +183,38 @@ print("%.3f %.3f %.3f" % (statistics.median(with_tls), statistics.median(without
 PY
 )
 
+# (g) peak RSS whatever the output (ru_maxrss of one process each).
+docker rm -f ds-bench-biglog >/dev/null 2>&1 || true
+docker run -d --name ds-bench-biglog ds-test/busybox:1 sh -c \
+  'yes 0123456789012345678901234567890123456789012345678901234567890123456789 | head -c 104857600; sleep 3600' >/dev/null
+for _ in $(seq 300); do [ "$(docker logs ds-bench-biglog 2>/dev/null | wc -c)" -ge 104857500 ] && break; sleep 1; done
+body='image=ds-test/busybox:1&remove=1&data=head+-c+17000000+/dev/zero'
+printf 'PUT / HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s' "$TOKEN" "${#body}" "$body" >"$STATE/nul.http"
+printf 'GET /ds-bench-biglog HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer %s\r\n\r\n' "$TOKEN" >"$STATE/logs-json.http"
+printf 'GET /ds-bench-biglog?format=text HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer %s\r\n\r\n' "$TOKEN" >"$STATE/logs-text.http"
+read -r RSS_NUL RSS_LOGS_JSON RSS_LOGS_TEXT OUT_NUL OUT_JSON OUT_TEXT < <(python3 - "$BIN" "$STATE" "$TOKEN" <<'PY'
+import os, sys
+binary, state, token = sys.argv[1:]
+def peak(request):
+    pid = os.fork()
+    if pid == 0:
+        fd = os.open(request, os.O_RDONLY); out = os.open(state + "/rss.out", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(fd, 0); os.dup2(out, 1)
+        os.execv(binary, [binary, "--token", token, "--log_file", state + "/rss-%DATE%.log", "--folder", state + "/shared",
+                          "--engine_timeout", "300"])
+    _, _, usage = os.wait4(pid, 0)
+    return usage.ru_maxrss / 1024, os.path.getsize(state + "/rss.out")
+results = [peak(state + "/" + name) for name in ("nul.http", "logs-json.http", "logs-text.http")]
+print(" ".join("%.1f" % r[0] for r in results), " ".join(str(r[1]) for r in results))
+PY
+)
+docker rm -f ds-bench-biglog >/dev/null
+
 # (f) under a real systemd, in the same run.
 scripts/bench-systemd.sh "$STATE/systemd.md" "$BIN" >/dev/null
 
-python3 - "$STATE/systemd.md" "$TRUE_MS" "$DS_MS" "$DS_P90" "$RSS_KB" "$RATE_SSA" "$RATE_LISTEN" "$RATE_ENGINE" "$RUNS" "$DURATION" "$CONNECTIONS" "$CONTAINERS" "$CHECK_SSA" "${R_SSA[*]}" "${R_LISTEN[*]}" "${R_ENGINE[*]}" "$ROUNDS" "$RL_FILES" "$RL_STEP" "$RL_SWEEP" "$WITH_TLS_MS" "$WITHOUT_TLS_MS" "$TLS_REQUEST_MS" <<'PY' >docs/BENCHMARKS.md
+python3 - "$STATE/systemd.md" "$TRUE_MS" "$DS_MS" "$DS_P90" "$RSS_KB" "$RATE_SSA" "$RATE_LISTEN" "$RATE_ENGINE" "$RUNS" "$DURATION" "$CONNECTIONS" "$CONTAINERS" "$CHECK_SSA" "${R_SSA[*]}" "${R_LISTEN[*]}" "${R_ENGINE[*]}" "$ROUNDS" "$RL_FILES" "$RL_STEP" "$RL_SWEEP" "$WITH_TLS_MS" "$WITHOUT_TLS_MS" "$TLS_REQUEST_MS" \
+  "$RSS_NUL" "$RSS_LOGS_JSON" "$RSS_LOGS_TEXT" "$OUT_NUL" "$OUT_JSON" "$OUT_TEXT" <<'PY' >docs/BENCHMARKS.md
 import sys, platform, subprocess, datetime
 systemd_section = open(sys.argv.pop(1)).read()
 t, ds, p90, rss, ssa, listen, engine = (float(x) for x in sys.argv[1:8])
@@ -192,6 +222,8 @@ runs, duration, conns, containers, check = sys.argv[8], sys.argv[9], sys.argv[10
 r_ssa, r_listen, r_engine, rounds = sys.argv[13], sys.argv[14], sys.argv[15], sys.argv[16]
 rl_files, rl_step, rl_sweep = int(sys.argv[17]), float(sys.argv[18]), float(sys.argv[19])
 with_tls, without_tls, tls_request = float(sys.argv[20]), float(sys.argv[21]), float(sys.argv[22])
+rss_nul, rss_json, rss_text = float(sys.argv[23]), float(sys.argv[24]), float(sys.argv[25])
+out_nul, out_json, out_text = (int(x) / 1048576 for x in sys.argv[26:29])
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
 engine_version = subprocess.run(["docker", "version", "-f", "{{.Server.Version}} (API {{.Server.APIVersion}})"], capture_output=True, text=True).stdout.strip()
 def verdict(ok): return "**met**" if ok else "**not met**"
@@ -217,6 +249,9 @@ Numbers move with the machine's load; rerun the script rather than trusting an o
 | (e) piped 401 with TLS support compiled in, unused (OpenSSL not loaded), median of {runs} | {with_tls:.2f} ms | same as without, within noise | {verdict(abs(with_tls - without_tls) <= 0.1 * without_tls)} ({(with_tls / without_tls - 1) * 100:+.1f} %) |
 | (e) the same, built without TLS support (`-DDS_NO_TLS`), taking turns with the row above | {without_tls:.2f} ms | | |
 | (e) one whole HTTPS request through `--listen --https` (new connection, TLS 1.3 handshake, `GET /`, close), median of 200 | {tls_request:.2f} ms | | |
+| (g) peak RSS of an attached run printing 17 MB of NUL bytes (each escapes to six bytes; answer {out_nul:.1f} MiB, capped and `"truncated":true`) | {rss_nul:.1f} MiB | < 32 MiB | {verdict(rss_nul < 32)} |
+| (g) peak RSS of 100 MiB of logs as JSON (answer {out_json:.1f} MiB, capped) | {rss_json:.1f} MiB | < 32 MiB | {verdict(rss_json < 32)} |
+| (g) peak RSS of 100 MiB of logs as text (streamed: answer {out_text:.1f} MiB) | {rss_text:.1f} MiB | < 32 MiB | {verdict(rss_text < 32)} |
 
 How: (a) and (c) spawn the process with `posix_spawn` from Python, stdin a canned request file and
 stdout `/dev/null`, and time spawn-to-exit; (c) is `ru_maxrss` of that one child. (b) runs
@@ -226,7 +261,9 @@ plus the engine's own work, which docker-server's `GET /` also pays. (d) is time
 process around its one locked read-decide-write of the client's counter (token comparison
 included, a few µs) and around the clean-up; every process is new, so the times include the
 first execution of that code in the process (page faults, Swift runtime metadata), which
-every real request pays. The three (b) set-ups take turns
+every real request pays. (g) pipes one request into a fresh process and reads its
+`ru_maxrss`; the JSON answers hold at most 8 MiB of escaped text per stream and are written
+in parts, never joined. The three (b) set-ups take turns
 for {rounds} rounds and the table shows each one's median; the rounds, in req/s:
 socket activation {r_ssa}; `--listen` {r_listen}; engine directly {r_engine}.
 Short check of answers through socket activation (empty when every answer was 2xx): `{check or 'none'}`.

@@ -117,6 +117,13 @@ if systemctl is-enabled --quiet "$OTHER_SOCKET" 2>/dev/null || systemctl is-acti
   systemctl disable --now "$OTHER_SOCKET" >/dev/null 2>&1 || true
   systemctl stop docker-server.service 2>/dev/null || true
 fi
+# Switching variants keeps the address chosen for the other one (a loopback-only API must
+# not become reachable from everywhere).
+if [ -z "$LISTEN" ] && [ ! -e "$UNIT_DIR/$SOCKET.d/listen.conf" ] && [ -e "$UNIT_DIR/$OTHER_SOCKET.d/listen.conf" ]; then
+  install -d "$UNIT_DIR/$SOCKET.d"
+  cp "$UNIT_DIR/$OTHER_SOCKET.d/listen.conf" "$UNIT_DIR/$SOCKET.d/listen.conf"
+  say "keeping the address of $OTHER_SOCKET ($(grep -m1 '^ListenStream=.' "$UNIT_DIR/$SOCKET.d/listen.conf" | cut -d= -f2))"
+fi
 if [ -n "$LISTEN" ]; then
   install -d "$UNIT_DIR/$SOCKET.d"
   printf '# Written by scripts/install.sh --listen.\n[Socket]\nListenStream=\nListenStream=%s\n' "$LISTEN" >"$UNIT_DIR/$SOCKET.d/listen.conf"

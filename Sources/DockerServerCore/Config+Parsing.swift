@@ -59,6 +59,8 @@ extension Config {
         Option(name: "log_max_size", takesValue: true) { c, v throws(ConfigError) in c.logMaxSizeMB = try int("log_max_size", v, min: 1) },
         Option(name: "max_body", takesValue: true) { c, v throws(ConfigError) in c.maxBodyBytes = try int("max_body", v, min: 0, max: 64 * 1024 * 1024) },
         Option(name: "read_timeout", takesValue: true) { c, v throws(ConfigError) in c.readTimeoutSeconds = try int("read_timeout", v, min: 1, max: 3600) },
+        Option(name: "write_timeout", takesValue: true) { c, v throws(ConfigError) in c.writeTimeoutSeconds = try int("write_timeout", v, min: 1, max: 3600) },
+        Option(name: "engine_timeout", takesValue: true) { c, v throws(ConfigError) in c.engineTimeoutSeconds = try int("engine_timeout", v, min: 1, max: 3600) },
         Option(name: "listen", takesValue: true) { c, v throws(ConfigError) in c.listen = try parseListen(v) },
         Option(name: "max_connections", takesValue: true) { c, v throws(ConfigError) in c.maxConnections = try int("max_connections", v, min: 1, max: 4096) },
         Option(name: "max_per_source", takesValue: true) { c, v throws(ConfigError) in c.maxPerSource = try int("max_per_source", v, min: 1, max: 4096) },
@@ -208,6 +210,10 @@ extension Config {
                              finish for S seconds, then end them as a client hang-up does (30)
       --max_body BYTES       request body limit (10240)
       --read_timeout S       seconds a client has to send its request (10)
+      --write_timeout S      seconds a client may take no bytes of the answer before it is
+                             dropped (30)
+      --engine_timeout S     seconds an engine call may take, past them 504 (60); pulls may
+                             take 1800, attached runs 86400 (then their container is killed)
       --low_burst N          pull/run/exec requests per window per client IP (60)
       --mid_burst N          rm requests per window per client IP (180)
       --high_burst N         ps/logs requests per window per client IP (300)

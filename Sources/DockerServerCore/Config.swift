@@ -26,9 +26,11 @@ public struct Config: Sendable, Equatable {
     public var logLevel = LogLevel.info
     public var logFile = "/tmp/docker-server-%DATE%.log"
     public var logExpiryDays = 7, logMaxSizeMB = 10
-    /// `--max_body`, bytes; `--read_timeout`, seconds.
+    /// `--max_body`, bytes; `--read_timeout`, `--write_timeout` and `--engine_timeout`, seconds.
     public var maxBodyBytes = Limits.defaultMaxBodyBytes
     public var readTimeoutSeconds = Limits.defaultReadTimeoutSeconds
+    public var writeTimeoutSeconds = Limits.defaultWriteTimeoutSeconds
+    public var engineTimeoutSeconds = Limits.defaultEngineTimeoutSeconds
     /// `--listen [ADDR:]PORT`: run the spawner on this address.
     public var listen: ListenAddress?
     /// The spawner's caps (`--max_connections`, `--max_per_source`), its idle exit on a

@@ -1,32 +1,34 @@
 extension Handler {
-    /// `docker exec` (SPEC §3): ExecCreate, ExecStart attached (stdin closed at once when
-    /// `interactive`), output read to the end, then ExecInspect for the real exit code:
-    /// `200 {"id","exitCode","stdout","stderr"}`. Unknown container 404, stopped 409.
+    /// `docker exec` (docs/API.md "POST /<id or name>"): ExecCreate, ExecStart attached, stdin
+    /// given its `input` and end-of-file when attached (`interactive` or `input`), output read
+    /// to the end, then ExecInspect for the real exit code: `200
+    /// {"id","exitCode","stdout","stderr"}`. Unknown container 404, stopped 409.
     func exec(_ container: String, _ options: ExecOptions) throws(HTTPError) -> HTTPResponse {
-        let created = try engine.call(EngineAPI.execCreate(container, argv: options.argv, tty: options.tty, interactive: options.interactive),
-                                      timeoutSeconds: Limits.engineCallTimeoutSeconds)
+        let created = try engine.call(EngineAPI.execCreate(container, argv: options.argv, tty: options.tty, stdin: options.attachesStdin),
+                                      timeoutSeconds: engineTimeoutSeconds)
         guard created.status == 201, let execID = created.json?["Id"]?.stringValue, ContainerReference.isValid(execID) else {
             throw EngineErrors.map(created, context: "exec in container \(container)")
         }
         // Watched: a client that hangs up ends this process (the engine has no way to stop an
         // exec; its command runs on in the container, as after a killed `docker exec`).
-        let stream = try engine.open(EngineAPI.execStart(execID, tty: options.tty), timeoutSeconds: Limits.engineCallTimeoutSeconds,
-                                     watchClient: true)
+        let stream = try engine.open(EngineAPI.execStart(execID, tty: options.tty), timeoutSeconds: engineTimeoutSeconds,
+                                     watchClient: true, bodyTimeoutSeconds: Limits.attachedRunTimeoutSeconds)
         defer { stream.close() }
         guard stream.status == 101 || stream.status == 200 else {
             throw EngineErrors.map(try stream.response(), context: "starting exec in container \(container)")
         }
-        if options.interactive { stream.closeWrite() }
-        let output = try collect(stream, multiplexed: !options.tty)
+        if options.attachesStdin { try sendInput(options.input ?? [], to: stream, tty: options.tty) }
+        var output = try collect(stream, multiplexed: !options.tty)
         let exitCode = try execExitCode(execID, container: container)
-        return HTTPResponse(status: 200, json: .object([("id", .string(container)), ("exitCode", .int(exitCode))] + output.members))
+        return HTTPResponse(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType)],
+                            bodyParts: output.jsonParts([("id", .string(container)), ("exitCode", .int(exitCode))]))
     }
 
     /// The exec's exit code. The engine may still report it running for a moment after its
     /// stream ended, so ask again briefly (up to about 5 s).
     func execExitCode(_ execID: String, container: String) throws(HTTPError) -> Int {
         for attempt in 0..<100 {
-            let answer = try engine.call(EngineAPI.execInspect(execID), timeoutSeconds: Limits.engineCallTimeoutSeconds)
+            let answer = try engine.call(EngineAPI.execInspect(execID), timeoutSeconds: engineTimeoutSeconds)
             guard answer.status == 200, let json = answer.json else {
                 throw EngineErrors.map(answer, context: "inspecting exec in container \(container)")
             }

@@ -3,20 +3,37 @@ extension Handler {
     /// error status or inside the 200 progress stream as `{"error":"…"}` lines.
     func pull(_ image: ImageReference) throws(HTTPError) -> HTTPResponse {
         try pullImage(image)
-        return HTTPResponse(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType)],
-                            body: JSON.object([("image", .string(image.description)), ("pulled", .bool(true))]).serialized)
+        return HTTPResponse(status: 200, json: .object([("image", .string(image.description)), ("pulled", .bool(true))]))
     }
 
-    /// Pulls `image`.
+    /// Pulls `image`, reading the progress stream line by line (only the current line is
+    /// kept, at most 64 KiB of it), within `Limits.enginePullTimeoutSeconds`.
     /// - Throws: `HTTPError` 404 when the registry has no such image, 502 for other failures.
     func pullImage(_ image: ImageReference) throws(HTTPError) {
-        let answer = try engine.call(EngineAPI.pull(image), timeoutSeconds: Limits.enginePullTimeoutSeconds)
+        let stream = try engine.open(EngineAPI.pull(image), timeoutSeconds: engineTimeoutSeconds, watchClient: false,
+                                     bodyTimeoutSeconds: Limits.enginePullTimeoutSeconds)
+        defer { stream.close() }
         let context = "pulling \(image.description)"
-        guard answer.status == 200 else { throw Handler.pullError(answer.message, status: answer.status, context: context) }
-        for line in answer.body.split(separator: 0x0A) {
-            guard let json = try? JSON.parse(line), let message = json["error"]?.stringValue else { continue }
+        guard stream.status == 200 else {
+            let answer = try stream.response()
+            throw Handler.pullError(answer.message, status: answer.status, context: context)
+        }
+        var line: [UInt8] = []
+        func check(_ line: [UInt8]) throws(HTTPError) {
+            guard let json = try? JSON.parse(line), let message = json["error"]?.stringValue else { return }
             throw Handler.pullError(message, status: 200, context: context)
         }
+        while let bytes = try stream.read() {
+            for byte in bytes {
+                if byte == 0x0A {
+                    try check(line)
+                    line.removeAll(keepingCapacity: true)
+                } else if line.count < 65536 {
+                    line.append(byte)
+                }
+            }
+        }
+        try check(line)
     }
 
     static func pullError(_ message: String, status: Int, context: String) -> HTTPError {

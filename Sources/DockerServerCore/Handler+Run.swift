@@ -1,49 +1,62 @@
 extension Handler {
-    /// `docker run` (SPEC §3). Detached: create, start, `201 {"id","name"}`. Attached: create,
-    /// attach and wait before start (as the docker CLI does, so output is complete even for a
-    /// container that exits at once), start, read the output to the end, `200
+    /// `docker run` (docs/API.md "PUT /"). Detached: create, start, `201 {"id","name"}`.
+    /// Attached: create, attach and wait before start (as the docker CLI does, so output is
+    /// complete even for a container that exits at once), start, give stdin its `input` and
+    /// end-of-file when attached, read the output to the end, `200
     /// {"id","name","exitCode","stdout","stderr"}`. With `remove` the engine's AutoRemove
     /// deletes the container when it exits, even if this process is gone by then. A missing
     /// image is pulled first. A container whose start fails is removed before answering. A
-    /// client that hangs up before the answer gets its container killed (ContainerKill).
+    /// client that hangs up (or stalls) before the answer, or a run past
+    /// `Limits.attachedRunTimeoutSeconds`, gets its container killed (ContainerKill).
     func run(_ options: RunOptions) throws(HTTPError) -> HTTPResponse {
         let id = try createContainer(options)
         if options.detach {
             try startContainer(id, name: options.name)
             return HTTPResponse(status: 201, json: .object([("id", .string(id)), ("name", .string(options.name))]))
         }
-        let attach = try openOrCleanUp(EngineAPI.attach(id), container: id, context: "attaching to \(options.name)")
+        let attach = try openOrCleanUp(EngineAPI.attach(id, stdin: options.attachesStdin), container: id,
+                                       context: "attaching to \(options.name)")
         defer { attach.close() }
         let wait = try openOrCleanUp(EngineAPI.wait(id, untilRemoved: options.remove), container: id,
                                      context: "waiting for \(options.name)")
         defer { wait.close() }
         try startContainer(id, name: options.name)
-        let output: OutputCollector
+        var output: OutputCollector
         let waited: [UInt8]
         do throws(HTTPError) {
-            output = try collect(attach, multiplexed: true)
+            if options.attachesStdin { try sendInput(options.input ?? [], to: attach, tty: options.tty) }
+            output = try collect(attach, multiplexed: !options.tty)
             waited = try wait.readAll()
-        } catch where error.reason == "client_gone" {
-            // The client hung up (like Ctrl-C on `docker run`): stop its container rather than
-            // leave it running unwatched; with `remove` the engine then deletes it.
-            _ = try? engine.call(EngineAPI.kill(id), timeoutSeconds: Limits.engineCallTimeoutSeconds)
+        } catch {
+            // The client hung up (like Ctrl-C on `docker run`), or the run took too long: stop
+            // the container rather than leave it running unwatched; with `remove` the engine
+            // then deletes it.
+            _ = try? engine.call(EngineAPI.kill(id), timeoutSeconds: engineTimeoutSeconds)
+            if error.reason == "engine_timeout" {
+                throw HTTPError(504, "\(options.name) did not exit within \(Limits.attachedRunTimeoutSeconds) s; it was killed",
+                                reason: "run_timeout")
+            }
+            if error.reason == "client_gone" {
+                throw HTTPError(499, "the client left during the run of \(options.name): its container was killed\(options.remove ? " (and removed)" : "")",
+                                reason: "client_gone")
+            }
             throw error
         }
         guard let result = try? JSON.parse(waited), let exitCode = result["StatusCode"]?.intValue else {
             throw HTTPError(502, "waiting for \(options.name): unexpected engine answer", reason: "engine_error")
         }
-        return HTTPResponse(status: 200, json: .object(
-            [("id", .string(id)), ("name", .string(options.name)), ("exitCode", .int(exitCode))] + output.members))
+        return HTTPResponse(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType)], bodyParts: output.jsonParts(
+            [("id", .string(id)), ("name", .string(options.name)), ("exitCode", .int(exitCode))]))
     }
 
     /// ContainerCreate, pulling the image first when the engine does not have it.
     /// - Returns: the new container's full id.
     func createContainer(_ options: RunOptions) throws(HTTPError) -> String {
         let request = EngineAPI.create(name: options.name, config: options.createConfig)
-        var answer = try engine.call(request, timeoutSeconds: Limits.engineCallTimeoutSeconds)
+        var answer = try engine.call(request, timeoutSeconds: engineTimeoutSeconds)
         if answer.status == 404, answer.message.lowercased().contains("no such image") {
             try pullImage(options.image)
-            answer = try engine.call(request, timeoutSeconds: Limits.engineCallTimeoutSeconds)
+            answer = try engine.call(request, timeoutSeconds: engineTimeoutSeconds)
         }
         guard answer.status == 201, let id = answer.json?["Id"]?.stringValue, ContainerReference.isValid(id) else {
             if answer.status == 409 {
@@ -62,7 +75,7 @@ extension Handler {
     func startContainer(_ id: String, name: String) throws(HTTPError) {
         let answer: EngineResponse
         do throws(HTTPError) {
-            answer = try engine.call(EngineAPI.start(id), timeoutSeconds: Limits.engineCallTimeoutSeconds)
+            answer = try engine.call(EngineAPI.start(id), timeoutSeconds: engineTimeoutSeconds)
         } catch {
             removeQuietly(id)
             throw error
@@ -73,11 +86,12 @@ extension Handler {
         }
     }
 
-    /// Opens a stream that ends with `client_gone` when the client hangs up; when opening
-    /// fails the container is removed.
+    /// Opens a stream that ends with `client_gone` when the client hangs up, and with 504
+    /// after `Limits.attachedRunTimeoutSeconds`; when opening fails the container is removed.
     func openOrCleanUp(_ request: EngineRequest, container id: String, context: String) throws(HTTPError) -> any EngineStream {
         do throws(HTTPError) {
-            let stream = try engine.open(request, timeoutSeconds: Limits.engineCallTimeoutSeconds, watchClient: true)
+            let stream = try engine.open(request, timeoutSeconds: engineTimeoutSeconds, watchClient: true,
+                                         bodyTimeoutSeconds: Limits.attachedRunTimeoutSeconds)
             guard stream.status == 101 || stream.status == 200 else {
                 let answer = (try? stream.response()) ?? EngineResponse(status: stream.status, body: [])
                 stream.close()
@@ -92,6 +106,6 @@ extension Handler {
 
     /// `docker rm -f` whose failure is ignored (clean-up after another error).
     func removeQuietly(_ id: String) {
-        _ = try? engine.call(EngineAPI.remove(id), timeoutSeconds: Limits.engineCallTimeoutSeconds)
+        _ = try? engine.call(EngineAPI.remove(id, volumes: false), timeoutSeconds: engineTimeoutSeconds)
     }
 }

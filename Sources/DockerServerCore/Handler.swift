@@ -1,15 +1,15 @@
 /// What the handler needs besides the engine: time, randomness and waiting, so that its
 /// logic stays free of syscalls.
 public protocol HandlerServices {
-    /// Current Unix time, seconds.
-    func now() -> Int
+    /// Current Unix time, nanoseconds.
+    func nowNanoseconds() -> Int
     /// A random UUID v4 in lowercase text form (RFC 9562 §5.4).
     func uuid() -> String
     /// Waits `milliseconds`.
     func sleep(milliseconds: Int)
 }
 
-/// Where a streamed response (logs in text mode) goes. The head is sent with chunked
+/// Where a streamed response (lists, logs in text mode) goes. The head is sent with chunked
 /// framing by `begin`; `send` returns false once the client is gone.
 public protocol ResponseStream: AnyObject {
     func begin(status: Int, headers: [(String, String)]) -> Bool
@@ -17,60 +17,99 @@ public protocol ResponseStream: AnyObject {
     func end()
 }
 
-/// Turns a routed request into Docker Engine calls and an answer (SPEC §3). One instance per
-/// request; it holds no state between requests.
+/// Turns a routed request into Docker Engine calls and an answer (docs/API.md). One instance
+/// per request; it holds no state between requests.
 public struct Handler {
     public let engine: any EngineTransport
     public let services: any HandlerServices
+    /// Bound of an ordinary engine call, seconds (`--engine_timeout`).
+    public let engineTimeoutSeconds: Int
 
-    public init(engine: any EngineTransport, services: any HandlerServices) {
+    public init(engine: any EngineTransport, services: any HandlerServices, engineTimeoutSeconds: Int = Limits.defaultEngineTimeoutSeconds) {
         self.engine = engine
         self.services = services
+        self.engineTimeoutSeconds = engineTimeoutSeconds
     }
 
     /// Performs `route`.
     /// - Returns: the response to send, or nil when the answer was already streamed to `stream`.
-    /// - Throws: `HTTPError` for bad input, engine errors and an unreachable engine.
+    /// - Throws: `HTTPError` for bad input, engine errors and an unreachable engine; 406 when
+    ///   `Accept` allows none of the route's media types.
     public func handle(_ route: Route, request: HTTPRequest, target: RequestTarget, stream: any ResponseStream) throws(HTTPError) -> HTTPResponse? {
+        let accept = request.head.field("accept")
+        switch route {
+        case .logs, .pull: break  // logs negotiate JSON or text; a pull answers with no body
+        default:
+            guard ContentNegotiation.choose(["application/json"], accept: accept) != nil else {
+                throw HTTPError(406, "the Accept field does not allow application/json, the only form of this answer", reason: "not_acceptable")
+            }
+        }
         switch route {
         case .list:
-            return try list()
+            return try list(stream: stream)
         case .run:
             let fields = try RequestFields(body: request.body, contentType: request.head.field("content-type"))
             return try run(RunOptions(fields: fields, defaultName: services.uuid()))
         case .pull(let image):
             return try pull(image)
         case .logs(let container):
-            let options = try LogsOptions(target: target, accept: request.head.field("accept"), now: services.now())
+            let options = try LogsOptions(target: target, accept: accept, nowNanoseconds: services.nowNanoseconds())
             return try logs(container, options: options, stream: stream)
         case .exec(let container):
             let fields = try RequestFields(body: request.body, contentType: request.head.field("content-type"))
             return try exec(container, ExecOptions(fields: fields))
         case .remove(let container):
-            return try remove(container)
+            guard let volumes = target.query("volumes").map({ $0.isEmpty ? true : RequestFields.parseBool($0) }) ?? false else {
+                throw HTTPError.badRequest("query volumes must be a boolean, got \"\(target.query("volumes") ?? "")\"", reason: "bad_query")
+            }
+            return try remove(container, volumes: volumes)
         }
     }
 
-    /// `docker ps -a`: the engine's container array as it is.
-    func list() throws(HTTPError) -> HTTPResponse {
-        let answer = try engine.call(EngineAPI.listContainers(), timeoutSeconds: Limits.engineCallTimeoutSeconds)
-        guard answer.status == 200 else {
+    /// `docker ps -a`: the engine's container array as it is, streamed (a list of thousands
+    /// of containers is never held in memory whole).
+    func list(stream out: any ResponseStream) throws(HTTPError) -> HTTPResponse? {
+        let stream = try engine.open(EngineAPI.listContainers(), timeoutSeconds: engineTimeoutSeconds)
+        defer { stream.close() }
+        guard stream.status == 200 else {
             // The list exists on every engine: a 404 means DOCKER_HOST is not a Docker engine.
-            if answer.status == 404 {
+            if stream.status == 404 {
                 throw HTTPError(502, "listing containers: the engine answered 404; is DOCKER_HOST a Docker engine?", reason: "engine_error")
             }
-            throw EngineErrors.map(answer, context: "listing containers")
+            throw EngineErrors.map(try stream.response(), context: "listing containers")
         }
-        return HTTPResponse(status: 200, json: answer.body)
+        guard out.begin(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType)]) else { return nil }
+        // After the head is sent, an engine failure can only end the answer early.
+        while let bytes = try? stream.read(coalescingUpTo: 65536) {
+            guard out.send(bytes) else { return nil }
+        }
+        out.end()
+        return nil
     }
 
-    /// `docker rm -f`.
-    func remove(_ container: String) throws(HTTPError) -> HTTPResponse {
-        let answer = try engine.call(EngineAPI.remove(container), timeoutSeconds: Limits.engineCallTimeoutSeconds)
-        guard answer.status == 204 || answer.status == 200 else {
+    /// `docker rm -f` (`-v` too with `volumes`). A container the engine is already removing
+    /// (an auto-removed one that just exited, say) is waited for, within the engine timeout,
+    /// and then reported removed.
+    func remove(_ container: String, volumes: Bool) throws(HTTPError) -> HTTPResponse {
+        let answer = try engine.call(EngineAPI.remove(container, volumes: volumes), timeoutSeconds: engineTimeoutSeconds)
+        if answer.status == 409, EngineErrors.isRemovalInProgress(answer) {
+            try waitUntilGone(container)
+        } else if answer.status != 204, answer.status != 200 {
             throw EngineErrors.map(answer, context: "removing container \(container)")
         }
         return HTTPResponse(status: 200, json: .object([("id", .string(container)), ("removed", .bool(true))]))
+    }
+
+    /// Polls ContainerInspect until the engine no longer knows `container`.
+    /// - Throws: `HTTPError` 409 when it is still there after the engine timeout.
+    func waitUntilGone(_ container: String) throws(HTTPError) {
+        for _ in 0..<(engineTimeoutSeconds * 10) {
+            let answer = try engine.call(EngineAPI.inspect(container), timeoutSeconds: engineTimeoutSeconds)
+            if answer.status == 404 { return }
+            services.sleep(milliseconds: 100)
+        }
+        throw HTTPError(409, "removing container \(container): the engine is still removing it after \(engineTimeoutSeconds) s",
+                        reason: "removal_in_progress")
     }
 
     /// Reads a non-JSON stream into stdout/stderr (`multiplexed` unless the TTY was on).
@@ -78,5 +117,18 @@ public struct Handler {
         var output = OutputCollector(multiplexed: multiplexed)
         while let bytes = try stream.read() { output.feed(bytes) }
         return output
+    }
+
+    /// Gives a hijacked stream its stdin (`input`, possibly empty), then end-of-file. Without
+    /// a TTY end-of-file is the half-close; with one the engine would end the whole stream
+    /// there, so end-of-file is the terminal's: Ctrl-D (twice after a partial line).
+    func sendInput(_ input: [UInt8], to stream: any EngineStream, tty: Bool) throws(HTTPError) {
+        guard tty else {
+            if !input.isEmpty { try stream.write(input) }
+            stream.closeWrite()
+            return
+        }
+        let endOfFile: [UInt8] = input.isEmpty || input.last == 0x0A ? [0x04] : [0x04, 0x04]
+        try stream.write(input + endOfFile)
     }
 }

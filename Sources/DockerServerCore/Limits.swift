@@ -1,25 +1,34 @@
 /// Every fixed limit of the server, with its unit in its name. Configurable ones have their
 /// defaults here and are overridden by `Config`.
 public enum Limits {
-    /// Request line plus header fields, bytes (SPEC §4): past it, 431.
+    /// The request line, bytes (docs/API.md "Limits"): past it, 414.
+    public static let maxRequestLineBytes = 8 * 1024
+    /// The header fields after the request line, bytes: past them, 431.
     public static let maxHeaderBytes = 16 * 1024
     /// Default request body limit, bytes (`--max_body`, the original's 10 KiB): past it, 413.
     public static let defaultMaxBodyBytes = 10 * 1024
     /// Default time a client has to send its whole request, seconds (`--read_timeout`).
     public static let defaultReadTimeoutSeconds = 10
-    /// Time a client has to take each part of the response, seconds.
-    public static let writeTimeoutSeconds = 30
+    /// Default time a client may take no bytes of the answer before it is dropped, seconds
+    /// (`--write_timeout`).
+    public static let defaultWriteTimeoutSeconds = 30
     /// Time to connect to the engine, seconds.
     public static let engineConnectTimeoutSeconds = 5
-    /// Time an ordinary engine call may take, seconds.
-    public static let engineCallTimeoutSeconds = 120
-    /// Time a pull may take, seconds.
+    /// Default time an ordinary engine call may take, seconds (`--engine_timeout`): past it, 504.
+    public static let defaultEngineTimeoutSeconds = 60
+    /// Time a pull may take, seconds (also the pull before a run).
     public static let enginePullTimeoutSeconds = 1800
-    /// Largest engine answer read into memory (container lists, inspect), bytes.
-    public static let maxEngineBodyBytes = 64 * 1024 * 1024
-    /// Largest stdout or stderr kept for a JSON answer (run, exec, logs), bytes each; the
-    /// rest is dropped and `"truncated":true` is added.
-    public static let maxOutputBytes = 16 * 1024 * 1024
+    /// Time an attached run may wait for its container to exit, seconds: past it the
+    /// container is killed and the answer is 504. Followed logs have no bound: the client
+    /// ends them.
+    public static let attachedRunTimeoutSeconds = 86400
+    /// Largest engine answer read into memory (inspect, errors, exec results), bytes; the
+    /// container list and pull progress are streamed, not read whole.
+    public static let maxEngineBodyBytes = 4 * 1024 * 1024
+    /// Largest stdout or stderr kept for a JSON answer (run, exec, logs), in bytes of the
+    /// escaped JSON string, each; the rest is dropped and `"truncated":true` is added. With
+    /// both full the process stays under 32 MiB (docs/BENCHMARKS.md).
+    public static let maxOutputBytes = 8 * 1024 * 1024
     /// Default concurrent connection processes of the spawner (`--max_connections`).
     public static let defaultMaxConnections = 64
     /// Default concurrent connection processes per client address (`--max_per_source`).
@@ -37,6 +46,10 @@ public enum Limits {
     /// How long the spawner waits for a refused client's first bytes before its `503`
     /// (to tell a HEAD request), milliseconds.
     public static let refusedRequestWaitMs: Int64 = 200
+    /// Refused connections the spawner answers at once (each waits at most
+    /// `refusedRequestWaitMs` plus `refusedLingerMs`); past it, accepting pauses and new
+    /// connections wait in the listen queue.
+    public static let maxRefusedConnections = 4096
     /// How long the spawner reads and discards what a refused client still sends after
     /// its `503`, milliseconds (so the answer is not lost to a TCP reset).
     public static let refusedLingerMs: Int64 = 2000

@@ -46,6 +46,8 @@ public final class Connection: ResponseStream {
     /// timed out before one could be.
     public func serve() -> Int32 {
         let deadline = startedMs + Int64(config.readTimeoutSeconds) * 1000
+        // Every write then waits through poll with --write_timeout, never in write(2).
+        if Syscalls.isSocket(output) { Syscalls.setNonBlocking(output) }
         #if DS_NO_TLS
         if config.https {
             logger.log(.error, "tls_setup_failed", [("client", client), ("detail", "built without TLS support (DS_NO_TLS)")])
@@ -80,6 +82,7 @@ public final class Connection: ResponseStream {
         } catch {
             if error.reason == "client_gone" {
                 clientGone = true
+                logger.log(.info, "client_gone", [("client", client), ("method", method), ("path", path), ("detail", error.message)])
             } else {
                 // A HEAD request refused before its head parsed still gets no body (and X-Error).
                 if buffer.starts(with: Array("HEAD ".utf8)) { omitBody = true }
@@ -136,7 +139,7 @@ public final class Connection: ResponseStream {
                 throw HTTPError(417, "unsupported expectation \"\(expect)\"", reason: "bad_expect")
             }
             if framing != .none, buffer.count == bodyOffset, head.minorVersion == 1 {
-                clientWrite(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), deadline: deadline)
+                clientWrite(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
             }
         }
         buffer.removeFirst(bodyOffset)
@@ -227,15 +230,14 @@ public final class Connection: ResponseStream {
             throw HTTPError(503, error.message, reason: "engine_unreachable")
         }
         let watch: Int32? = Syscalls.isSocket(input) ? input : nil
-        let handler = Handler(engine: EngineClient(endpoint: engineEndpoint, clientWatchFD: watch), services: SystemServices())
+        let handler = Handler(engine: EngineClient(endpoint: engineEndpoint, clientWatchFD: watch), services: SystemServices(),
+                              engineTimeoutSeconds: config.engineTimeoutSeconds)
         if let response = try handler.handle(route, request: request, target: target, stream: self) {
             send(response)
         }
     }
 
     // MARK: Writing
-
-    var writeDeadline: Int64 { Syscalls.monotonicMs() + Int64(Limits.writeTimeoutSeconds) * 1000 }
 
     /// Reads from the client: through TLS with `--https`, else straight from stdin.
     func clientRead(deadline: Int64) -> Syscalls.ReadResult {
@@ -245,24 +247,45 @@ public final class Connection: ResponseStream {
         return Syscalls.read(input, deadline: deadline)
     }
 
-    /// Writes to the client: through TLS with `--https`, else straight to stdout.
+    /// Writes to the client (through TLS with `--https`). A client that takes no bytes for
+    /// `--write_timeout` seconds is dropped and logged (`client_stalled`); either way a failed
+    /// write marks the client gone, which ends streams and the request as a hang-up does.
+    /// - Returns: false when the client is gone (now or before).
     @discardableResult
-    func clientWrite(_ bytes: [UInt8], deadline: Int64) -> Bool {
-        #if !DS_NO_TLS
-        if let tls { return tls.writeAll(bytes, deadline: deadline) }
+    func clientWrite(_ bytes: [UInt8]) -> Bool {
+        guard !clientGone else { return false }
+        let stallMs = Int64(config.writeTimeoutSeconds) * 1000
+        #if DS_NO_TLS
+        let outcome = Syscalls.writeAll(output, bytes, stallTimeoutMs: stallMs)
+        #else
+        let outcome = tls?.writeAll(bytes, stallTimeoutMs: stallMs) ?? Syscalls.writeAll(output, bytes, stallTimeoutMs: stallMs)
         #endif
-        return Syscalls.writeAll(output, bytes, deadline: deadline)
+        switch outcome {
+        case .written: return true
+        case .stalled:
+            logger.log(.warn, "client_stalled", [("client", client), ("method", method), ("path", path),
+                                                 ("write_timeout_s", String(config.writeTimeoutSeconds)), ("bytes", String(bytesSent))])
+        case .failed: break
+        }
+        clientGone = true
+        return false
     }
 
     func send(_ response: HTTPResponse) {
         var response = response
         response.headers += rateHeaders
         status = response.status
-        let bytes = response.serialize(omitBody: omitBody, date: Logger.httpDate())
-        if clientWrite(bytes, deadline: writeDeadline) {
-            bytesSent += omitBody ? 0 : response.body.count
-        } else {
-            clientGone = true
+        let date = Logger.httpDate()
+        let length = response.bodyCount
+        // Small answers go out in one write; large ones part by part, never joined in memory.
+        if length <= 65536 || omitBody {
+            if clientWrite(response.serialize(omitBody: omitBody, date: date)) { bytesSent += omitBody ? 0 : length }
+            return
+        }
+        guard clientWrite(HTTPResponse.head(status: response.status, headers: response.headers, contentLength: length, date: date)) else { return }
+        for part in response.bodyParts where !part.isEmpty {
+            guard clientWrite(part) else { return }
+            bytesSent += part.count
         }
     }
 
@@ -284,21 +307,19 @@ public final class Connection: ResponseStream {
 
     public func begin(status: Int, headers: [(String, String)]) -> Bool {
         self.status = status
-        let head = HTTPResponse.head(status: status, headers: headers + rateHeaders, contentLength: nil, date: Logger.httpDate(), http10: http10)
-        clientGone = !clientWrite(head, deadline: writeDeadline)
-        return !clientGone
+        return clientWrite(HTTPResponse.head(status: status, headers: headers + rateHeaders, contentLength: nil, date: Logger.httpDate(), http10: http10))
     }
 
     public func send(_ bytes: [UInt8]) -> Bool {
-        guard !clientGone, !bytes.isEmpty else { return !clientGone }
-        clientGone = !clientWrite(http10 ? bytes : HTTPResponse.chunk(bytes), deadline: writeDeadline)
-        if !clientGone { bytesSent += bytes.count }
-        return !clientGone
+        guard !bytes.isEmpty else { return !clientGone }
+        guard clientWrite(http10 ? bytes : HTTPResponse.chunk(bytes)) else { return false }
+        bytesSent += bytes.count
+        return true
     }
 
     public func end() {
-        guard !clientGone, !http10 else { return }
-        clientGone = !clientWrite(HTTPResponse.lastChunk, deadline: writeDeadline)
+        guard !http10 else { return }
+        clientWrite(HTTPResponse.lastChunk)
     }
 
     /// Runs a rate-limit step; at debug level logs its duration (`reason=ratelimit class=…

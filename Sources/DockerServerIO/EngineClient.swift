@@ -119,20 +119,22 @@ public final class EngineClient: EngineTransport {
     }
 
     public func call(_ request: EngineRequest, timeoutSeconds: Int) throws(HTTPError) -> EngineResponse {
-        let deadline = Syscalls.monotonicMs() + Int64(timeoutSeconds) * 1000
-        let stream = try openStream(request, deadline: deadline)
+        let stream = try openStream(request, timeoutSeconds: timeoutSeconds)
         defer { stream.close() }
         return try stream.response()
     }
 
-    public func open(_ request: EngineRequest, timeoutSeconds: Int, watchClient: Bool) throws(HTTPError) -> any EngineStream {
-        let stream = try openStream(request, deadline: Syscalls.monotonicMs() + Int64(timeoutSeconds) * 1000)
-        stream.deadline = nil
+    public func open(_ request: EngineRequest, timeoutSeconds: Int, watchClient: Bool, bodyTimeoutSeconds: Int?) throws(HTTPError) -> any EngineStream {
+        let stream = try openStream(request, timeoutSeconds: timeoutSeconds)
+        stream.deadline = bodyTimeoutSeconds.map { Syscalls.monotonicMs() + Int64($0) * 1000 }
+        stream.timeoutSeconds = bodyTimeoutSeconds ?? 0
         stream.watch = watchClient ? clientWatchFD : nil
         return stream
     }
 
-    func openStream(_ request: EngineRequest, deadline: Int64) throws(HTTPError) -> EngineSocketStream {
+    /// Connects, sends `request` and reads the answer's head, all within `timeoutSeconds`.
+    func openStream(_ request: EngineRequest, timeoutSeconds: Int) throws(HTTPError) -> EngineSocketStream {
+        let deadline = Syscalls.monotonicMs() + Int64(timeoutSeconds) * 1000
         let connectDeadline = min(deadline, Syscalls.monotonicMs() + Int64(Limits.engineConnectTimeoutSeconds) * 1000)
         let fd = try connect(deadline: connectDeadline)
         var head = "\(request.method) \(request.path) HTTP/1.1\r\nHost: docker\r\nUser-Agent: docker-server/\(Version.current)\r\n"
@@ -145,8 +147,9 @@ public final class EngineClient: EngineTransport {
         head += "\r\n"
         var bytes = Array(head.utf8)
         if let body = request.body { bytes.append(contentsOf: body) }
-        let stream = EngineSocketStream(fd: fd, deadline: deadline, endpoint: endpoint.description)
-        guard Syscalls.writeAll(fd, bytes, deadline: deadline) else {
+        Syscalls.setNonBlocking(fd)
+        let stream = EngineSocketStream(fd: fd, deadline: deadline, timeoutSeconds: timeoutSeconds, endpoint: endpoint.description)
+        guard Syscalls.writeAll(fd, bytes, stallTimeoutMs: max(1, deadline - Syscalls.monotonicMs())) == .written else {
             stream.close()
             throw unreachable("sending the request failed")
         }
@@ -159,6 +162,8 @@ public final class EngineClient: EngineTransport {
 final class EngineSocketStream: EngineStream {
     let fd: Int32
     var deadline: Int64?
+    /// The bound behind `deadline`, for the message when it passes.
+    var timeoutSeconds: Int
     var watch: Int32?
     let endpoint: String
     var buffer: [UInt8] = []
@@ -168,9 +173,10 @@ final class EngineSocketStream: EngineStream {
     var finished = false
     var closed = false
 
-    init(fd: Int32, deadline: Int64, endpoint: String) {
+    init(fd: Int32, deadline: Int64, timeoutSeconds: Int, endpoint: String) {
         self.fd = fd
         self.deadline = deadline
+        self.timeoutSeconds = timeoutSeconds
         self.endpoint = endpoint
     }
 
@@ -182,7 +188,8 @@ final class EngineSocketStream: EngineStream {
         switch Syscalls.read(fd, deadline: deadline, watch: watch) {
         case .data(let bytes): return bytes
         case .endOfFile: return nil
-        case .timedOut: throw HTTPError(502, "the Docker engine at \(endpoint) did not answer in time", reason: "engine_timeout")
+        case .timedOut:
+            throw HTTPError(504, "the Docker engine at \(endpoint) did not answer within \(timeoutSeconds) s", reason: "engine_timeout")
         case .hangup: throw HTTPError(499, "the client closed the connection", reason: "client_gone")
         case .failed(let code): throw HTTPError(502, "reading from the Docker engine failed: \(Syscalls.errorText(code))", reason: "engine_io")
         }
@@ -233,6 +240,27 @@ final class EngineSocketStream: EngineStream {
             }
         }
         return nil
+    }
+
+    /// Coalesces what arrives within 5 ms of the previous piece: a stream of short lines goes
+    /// on in pieces of kilobytes, and a pause in the stream is passed on at once.
+    func read(coalescingUpTo limit: Int) throws(HTTPError) -> [UInt8]? {
+        guard var out = try read() else { return nil }
+        while out.count < limit, !finished,
+              !buffer.isEmpty || Syscalls.wait(fd, events: Int16(POLLIN), deadline: Syscalls.monotonicMs() + 5) == .ready {
+            guard let more = try read() else { break }
+            out.append(contentsOf: more)
+        }
+        return out
+    }
+
+    func write(_ bytes: [UInt8]) throws(HTTPError) {
+        let stall = deadline.map { max(1, $0 - Syscalls.monotonicMs()) } ?? Int64(Limits.defaultEngineTimeoutSeconds) * 1000
+        switch Syscalls.writeAll(fd, bytes, stallTimeoutMs: stall) {
+        case .written: return
+        case .stalled: throw HTTPError(504, "the Docker engine at \(endpoint) took no input", reason: "engine_timeout")
+        case .failed: throw HTTPError(502, "writing to the Docker engine failed: \(Syscalls.errorText(errno))", reason: "engine_io")
+        }
     }
 
     func closeWrite() { shutdown(fd, Int32(SHUT_WR)) }

@@ -28,11 +28,7 @@ public final class RateLimiter {
     }
 
     /// Wall clock in Unix ms: counters are shared between processes and machines.
-    static func nowMs() -> Int {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
-    }
+    static func nowMs() -> Int { Syscalls.unixNanoseconds() / 1_000_000 }
 
     /// What `admit` decided.
     public enum Admission {

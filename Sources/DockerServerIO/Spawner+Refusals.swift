@@ -22,10 +22,10 @@ extension Spawner {
     /// `--https` nothing is written (no clear text to a TLS client): the connection is closed
     /// without a reset.
     func refuse(_ fd: Int32, _ refusal: ConnectionTable.Refusal, source: String) {
-        setNonBlocking(fd)
+        Syscalls.setNonBlocking(fd)
         refusals.record(refusal, source: source)
-        guard refused.count < 1024 else {
-            close(fd)
+        guard refused.count < Limits.maxRefusedConnections else {
+            close(fd)  // not reached: accepting pauses before the places run out
             return
         }
         var connection = RefusedConnection(fd: fd, refusal: refusal, source: source,

@@ -76,7 +76,7 @@ public final class Spawner {
     public func run() -> Int32 {
         raiseDescriptorLimit()
         installSignalHandlers()
-        for socket in sockets { setNonBlocking(socket.fd) }
+        for socket in sockets { Syscalls.setNonBlocking(socket.fd) }
         logger.log(.info, "listening", [("address", sockets.map(\.name).joined(separator: ",")),
                                         ("max_connections", String(config.maxConnections)),
                                         ("max_per_source", String(config.maxPerSource)),
@@ -85,18 +85,22 @@ public final class Spawner {
             let now = Syscalls.monotonicMs()
             if let code = checkTimers(now: now) { return code }
             var fds = [pollfd(fd: signalPipeRead, events: Int16(POLLIN), revents: 0)]
-            let accepting = stopGraceDeadline == nil && now >= acceptPausedUntil
+            // With every place for refused connections taken, new ones wait in the listen queue
+            // (and then in the kernel's SYN handling) rather than being reset.
+            let accepting = stopGraceDeadline == nil && now >= acceptPausedUntil && refused.count < Limits.maxRefusedConnections
             if accepting { fds += sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) } }
             let refusedStart = fds.count
             fds += refused.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             let ready = poll(&fds, nfds_t(fds.count), timeoutMs(now: now))
             reap()
-            guard ready > 0 else { continue }
-            if fds[0].revents != 0 { handleSignals() }
-            if accepting, stopGraceDeadline == nil {
-                for (i, socket) in sockets.enumerated() where fds[1 + i].revents != 0 { acceptAll(on: socket.fd) }
+            if ready > 0 {
+                if fds[0].revents != 0 { handleSignals() }
+                if accepting, stopGraceDeadline == nil {
+                    for (i, socket) in sockets.enumerated() where fds[1 + i].revents != 0 { acceptAll(on: socket.fd) }
+                }
             }
-            serveRefused(Array(fds[refusedStart...]))
+            // Also when poll timed out: the refused connections' own deadlines are due.
+            serveRefused(ready > 0 ? Array(fds[refusedStart...]) : [])
         }
     }
 
@@ -108,6 +112,7 @@ public final class Spawner {
         for _ in 0..<limit {
             // A stop signal arrived during the burst: it is handled before accepting more.
             if refuseAll == nil, stopSignalSeen != 0 { return }
+            guard refused.count < Limits.maxRefusedConnections else { return }
             var address = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let fd = withUnsafeMutablePointer(to: &address) {
@@ -206,7 +211,7 @@ public final class Spawner {
         }
         for fd in ends {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            setNonBlocking(fd)
+            Syscalls.setNonBlocking(fd)
         }
         signalPipeRead = ends[0]
         signalPipeWrite = ends[1]
@@ -251,7 +256,8 @@ public final class Spawner {
     func checkTimers(now: Int64) -> Int32? {
         logRefusals(nowMs: now)
         if let graceDeadline = stopGraceDeadline {
-            if table.count == 0 { return stopped(ended: 0, killed: 0) }
+            // Done when no connection process runs and every refused client has its 503.
+            if table.count == 0 { return refused.isEmpty ? stopped(ended: 0, killed: 0) : nil }
             if cleanupDeadline == nil, now >= graceDeadline {
                 // End the connections as a client hang-up would: their processes see it and
                 // clean up (an attached run's container is killed, and removed with `remove`).
@@ -270,7 +276,7 @@ public final class Spawner {
             }
             return nil
         }
-        if inherited, config.idleTimeoutSeconds > 0, table.count == 0,
+        if inherited, config.idleTimeoutSeconds > 0, table.count == 0, refused.isEmpty,
            now - lastActivityMs >= Int64(config.idleTimeoutSeconds) * 1000 {
             closeRefused()
             logger.log(.info, "idle_exit", [("idle_s", String(config.idleTimeoutSeconds)), ("served", String(served))])
@@ -300,10 +306,6 @@ public final class Spawner {
     }
 
     // MARK: Set-up helpers
-
-    func setNonBlocking(_ fd: Int32) {
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-    }
 
     /// The spawner holds one socket per connection: lift the soft descriptor limit (1024
     /// under systemd, for select(2)'s sake; this code uses poll) to the hard one.

@@ -21,8 +21,12 @@ public enum Syscalls {
         return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
     }
 
-    /// Wall clock, Unix seconds.
-    public static func unixTime() -> Int { Int(time(nil)) }
+    /// Wall clock, Unix nanoseconds (`clock_gettime(CLOCK_REALTIME)`).
+    public static func unixNanoseconds() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+    }
 
     /// The UTF-8 text in `buffer` up to its first NUL.
     static func string(fromNulTerminated buffer: [CChar]) -> String {
@@ -106,22 +110,43 @@ public enum Syscalls {
         }
     }
 
-    /// Writes all of `bytes` before the deadline (`write(2)`); false when the peer is gone or
-    /// the deadline passed.
+    /// How a write ended.
+    public enum WriteOutcome: Equatable, Sendable {
+        case written
+        /// The peer took no bytes for the stall timeout.
+        case stalled
+        /// The peer is gone (or another error).
+        case failed
+    }
+
+    /// Writes all of `bytes` (`write(2)`, waiting with `poll(2)` while the socket is full).
+    /// - Parameter stallTimeoutMs: how long the peer may take no bytes; every write that
+    ///   makes progress starts the time again. nil waits as long as needed.
     @discardableResult
-    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], deadline: Int64?) -> Bool {
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], stallTimeoutMs: Int64?) -> WriteOutcome {
         var offset = 0
+        var deadline = stallTimeoutMs.map { monotonicMs() + $0 }
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if n > 0 { offset += n; continue }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                guard wait(fd, events: Int16(POLLOUT), deadline: deadline) == .ready else { return false }
+            if n > 0 {
+                offset += n
+                deadline = stallTimeoutMs.map { monotonicMs() + $0 }
                 continue
             }
-            return false
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                guard wait(fd, events: Int16(POLLOUT), deadline: deadline) == .ready else { return .stalled }
+                continue
+            }
+            return .failed
         }
-        return true
+        return .written
+    }
+
+    /// Sets `O_NONBLOCK` on `fd` (`fcntl(2)`): writes then return instead of blocking, and
+    /// every wait goes through `poll(2)` with a deadline.
+    public static func setNonBlocking(_ fd: Int32) {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
     }
 
     /// Bytes received on socket `fd` and not read yet (`ioctl(FIONREAD)`); 0 on error.
@@ -197,7 +222,7 @@ public enum Syscalls {
 /// `HandlerServices` over the system clock, the kernel's random numbers and `nanosleep`.
 public struct SystemServices: HandlerServices {
     public init() {}
-    public func now() -> Int { Syscalls.unixTime() }
+    public func nowNanoseconds() -> Int { Syscalls.unixNanoseconds() }
     public func sleep(milliseconds: Int) { Syscalls.sleep(milliseconds: milliseconds) }
 
     /// RFC 9562 UUID version 4 from `getrandom(2)`.

@@ -163,8 +163,8 @@ public final class TLSChannel {
         self.input = input
         self.output = output
         // Non-blocking, so every wait goes through poll with the request's deadlines.
-        _ = fcntl(input, F_SETFL, fcntl(input, F_GETFL) | O_NONBLOCK)
-        if output != input { _ = fcntl(output, F_SETFL, fcntl(output, F_GETFL) | O_NONBLOCK) }
+        Syscalls.setNonBlocking(input)
+        if output != input { Syscalls.setNonBlocking(output) }
     }
 
     /// Waits as OpenSSL asks after a call returned `result`; false when it failed for good or
@@ -217,17 +217,27 @@ public final class TLSChannel {
         }
     }
 
-    /// Encrypts and writes all of `bytes` before `deadline`; false when the client is gone.
-    public func writeAll(_ bytes: [UInt8], deadline: Int64?) -> Bool {
+    /// Encrypts and writes all of `bytes`.
+    /// - Parameter stallTimeoutMs: how long the client may take no bytes; every write that
+    ///   makes progress starts the time again.
+    public func writeAll(_ bytes: [UInt8], stallTimeoutMs: Int64?) -> Syscalls.WriteOutcome {
         var offset = 0
+        var deadline = stallTimeoutMs.map { Syscalls.monotonicMs() + $0 }
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { raw in
                 library.write(ssl, UnsafeMutableRawPointer(mutating: raw.baseAddress! + offset), Int32(min(bytes.count - offset, 1 << 20)))
             }
-            if n > 0 { offset += Int(n); continue }
-            guard wait(after: n, deadline: deadline) else { return false }
+            if n > 0 {
+                offset += Int(n)
+                deadline = stallTimeoutMs.map { Syscalls.monotonicMs() + $0 }
+                continue
+            }
+            guard wait(after: n, deadline: deadline) else {
+                if let deadline, Syscalls.monotonicMs() >= deadline { return .stalled }
+                return .failed
+            }
         }
-        return true
+        return .written
     }
 
     /// Sends close_notify (best effort, without waiting for the client's).

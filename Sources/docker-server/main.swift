@@ -31,7 +31,8 @@ while let pointer = entry.pointee {
         // A TLS client must not get clear text: with --https asked for, just close.
         if settings.https { exit(100) }
         let error = HTTPError(503, "docker-server is misconfigured and cannot serve requests; its log says why", reason: "bad_configuration")
-        Syscalls.writeAll(1, error.response.serialize(date: Logger.httpDate()), deadline: Syscalls.monotonicMs() + 5000)
+        Syscalls.setNonBlocking(1)
+        Syscalls.writeAll(1, error.response.serialize(date: Logger.httpDate()), stallTimeoutMs: 5000)
         shutdown(1, Int32(SHUT_WR))
         Syscalls.drain(0)
         exit(100)

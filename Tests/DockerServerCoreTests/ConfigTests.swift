@@ -233,7 +233,7 @@ struct ConfigTests {
             "https": "false", "cert": "/c", "key": "/k", "chain": "/ch", "cluster": "false", "refresh_rate": "200",
             "cache_interval": "5", "folder": "/x", "log_level": "error", "log_file": "/l", "log_expiry": "2", "log_max_size": "2",
             "max_body": "2", "read_timeout": "2", "max_connections": "2", "rate_window": "2",
-            "max_per_source": "2", "idle_timeout": "2", "shutdown_grace": "2",
+            "max_per_source": "2", "idle_timeout": "2", "shutdown_grace": "2", "write_timeout": "2", "engine_timeout": "2",
         ]
         for option in Config.options where option.name != "listen" && option.name != "s3" {
             guard let value = values[option.name] else { Issue.record("no test value for \(option.name)"); continue }

@@ -87,7 +87,7 @@ struct ContainerReferenceTests {
 
     @Test func messageNamesTheRule() {
         let error = httpError { _ = try ContainerReference.validate("a;touch /tmp/x", what: "container name") }
-        #expect(error?.message == "invalid container name \"a;touch /tmp/x\": must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 255 characters)")
+        #expect(error?.message == "invalid container name \"a;touch /tmp/x\": must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 255 characters, a leading / allowed)")
     }
 }
 
@@ -201,7 +201,7 @@ struct RunOptionsTests {
         #expect(options.argv == nil)
         #expect(serialized(options.createConfig) ==
             "{\"Image\":\"redis\",\"AttachStdin\":false,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":false,\"OpenStdin\":false,"
-            + "\"ExposedPorts\":{},\"HostConfig\":{\"PortBindings\":{},\"Binds\":[],\"AutoRemove\":false}}")
+            + "\"StdinOnce\":false,\"ExposedPorts\":{},\"HostConfig\":{\"PortBindings\":{},\"Binds\":[],\"AutoRemove\":false}}")
     }
 
     @Test func everything() throws {
@@ -214,7 +214,7 @@ struct RunOptionsTests {
         #expect(options.argv == ["redis-server", "--port", "6379"])
         #expect(serialized(options.createConfig) ==
             "{\"Image\":\"redis:7\",\"Cmd\":[\"redis-server\",\"--port\",\"6379\"],\"AttachStdin\":false,\"AttachStdout\":false,"
-            + "\"AttachStderr\":false,\"Tty\":false,\"OpenStdin\":false,\"ExposedPorts\":{\"6379/tcp\":{},\"53/udp\":{}},"
+            + "\"AttachStderr\":false,\"Tty\":false,\"OpenStdin\":false,\"StdinOnce\":false,\"ExposedPorts\":{\"6379/tcp\":{},\"53/udp\":{}},"
             + "\"HostConfig\":{\"PortBindings\":{\"6379/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"1234\"},{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"1235\"}],"
             + "\"53/udp\":[{\"HostIp\":\"\",\"HostPort\":\"53\"}]},\"Binds\":[\"/tmp/data:/data:ro\"],\"AutoRemove\":true}}")
     }
@@ -227,9 +227,9 @@ struct RunOptionsTests {
     }
 
     @Test(arguments: [
-        ("name=x", "missing_image"), ("image=", "missing_image"), ("image[a]=b", "bad_request"), ("image=Redis", "bad_image"),
-        ("image=redis&name=a;touch+/tmp/x", "bad_name"), ("image=redis&name=-x", "bad_name"), ("image=redis&remove=maybe", "bad_request"),
-        ("image=redis&ports[0]=80", "bad_port"), ("image=redis&ports=80", "bad_request"), ("image=redis&volumes[rel]=/x:ro:ro", "bad_volume"),
+        ("name=x", "missing_image"), ("image=", "missing_image"), ("image[a]=b", "bad_field"), ("image=Redis", "bad_image"),
+        ("image=redis&name=a;touch+/tmp/x", "bad_name"), ("image=redis&name=-x", "bad_name"), ("image=redis&remove=maybe", "bad_field"),
+        ("image=redis&ports[0]=80", "bad_port"), ("image=redis&ports=80", "bad_field"), ("image=redis&volumes[rel]=/x:ro:ro", "bad_volume"),
         ("image=redis&data='unterminated", "bad_data"),
     ])
     func invalidRunsAre400(form: String, reason: String) throws {
@@ -274,9 +274,9 @@ struct RunOptionsTests {
 
 @Suite("LogsOptions")
 struct LogsOptionsTests {
-    static let now = 1_800_000_000
+    static let now = 1_800_000_000_250_000_000  // nanoseconds
     static func options(_ target: String, accept: String? = nil) throws -> LogsOptions {
-        try LogsOptions(target: RequestTarget(target), accept: accept, now: now)
+        try LogsOptions(target: RequestTarget(target), accept: accept, nowNanoseconds: now)
     }
 
     @Test func defaults() throws {
@@ -288,7 +288,7 @@ struct LogsOptionsTests {
     @Test func everyQuery() throws {
         let options = try Self.options("/abc?tail=10&since=10m&timestamps=1&follow=yes&format=text")
         #expect(options.tail == "10")
-        #expect(options.since == "1799999400")
+        #expect(options.since == "1799999400")  // a duration: whole seconds, as the CLI sends
         #expect(options.timestamps)
         #expect(options.follow)
         #expect(options.text)
@@ -305,7 +305,7 @@ struct LogsOptionsTests {
     func invalidQueriesAre400(query: String) {
         let error = httpError { _ = try Self.options("/abc?\(query)") }
         #expect(error?.status == 400)
-        #expect(error?.reason == "bad_query")
+        #expect(error?.reason == (query.hasPrefix("since") ? "bad_time" : "bad_query"))
     }
 
     @Test func followWithoutTextNamesTheWay() {
@@ -314,8 +314,8 @@ struct LogsOptionsTests {
     }
 
     @Test func since() throws {
-        #expect(try Self.options("/abc?since=2026-11-29T08:00:00%2B02:00").since == "1795932000")
-        #expect(try Self.options("/abc?since=2026-11-29T08:00:00-05:30").since == "1795959000")
+        #expect(try Self.options("/abc?since=2026-11-29T08:00:00%2B02:00").since == "1795932000.000000000")
+        #expect(try Self.options("/abc?since=2026-11-29T08:00:00-05:30").since == "1795959000.000000000")
         #expect(try Self.options("/abc?since=1700000000.25").since == "1700000000.25")
         #expect(try Self.options("/abc?since=").since == nil)
         // In a query, an unescaped + is a space (form rules), so the offset must be sent as %2B.
@@ -329,11 +329,21 @@ struct LogsOptionsTests {
 
     @Test(arguments: [
         ("text/plain", true), ("text/plain; charset=utf-8", true), ("TEXT/PLAIN", true), ("application/json", false),
-        ("application/json, text/plain", false), ("text/plain;q=0.9, application/json", true), ("text/html, text/plain", true),
-        ("*/*", false), ("", false), ("text/*", false),
+        ("application/json, text/plain", false), ("text/plain;q=0.9, application/json", false), ("text/html, text/plain", true),
+        ("*/*", false), ("", false), ("text/*", true), ("text/plain;q=0, */*", false),
+        ("text/plain, */*;q=0.5", true), ("application/json;q=0.1, text/plain;q=0.2", true), ("*/*, text/plain", true),
+        ("text/plain;charset=latin1, application/json;q=0.5", false), ("application/*;q=0.3, text/*;q=0.4", true),
     ])
     func acceptSelectsText(accept: String, text: Bool) throws {
         #expect(try Self.options("/abc", accept: accept).text == text)
+    }
+
+    /// RFC 9110 §12.5.1: an Accept field that accepts neither form of logs is answered 406.
+    @Test(arguments: ["text/plain;q=0", "text/html", "application/xml, text/*;q=0", "*/*;q=0", "image/png;q=1"])
+    func neitherJSONNorTextAcceptableIs406(accept: String) {
+        let error = httpError { _ = try Self.options("/abc", accept: accept) }
+        #expect(error?.status == 406)
+        #expect(error?.reason == "not_acceptable")
     }
 
     @Test func followWithAcceptTextPlain() throws {
@@ -427,38 +437,53 @@ struct StreamTests {
         #expect(out.map(\.0) == [.stdin, .stdout])
     }
 
+    static func text(_ builder: JSONStringBuilder) -> String { String(decoding: builder.escaped, as: UTF8.self) }
+
+    static func json(_ collector: OutputCollector, _ members: [(String, JSON)] = []) -> String {
+        var collector = collector
+        return String(decoding: collector.jsonParts(members).joined(), as: UTF8.self)
+    }
+
     @Test func collectorMultiplexed() {
         var collector = OutputCollector(multiplexed: true)
         for b in Self.stream { collector.feed([b]) }
-        #expect(String(decoding: collector.stdout, as: UTF8.self) == "hello world\n")
-        #expect(String(decoding: collector.stderr, as: UTF8.self) == "oops\né😀")
+        #expect(Self.text(collector.stdout) == "hello world\\n")
+        #expect(Self.text(collector.stderr) == "oops\\né😀")
         #expect(!collector.truncated)
-        #expect(serialized(.object(collector.members)) == "{\"stdout\":\"hello world\\n\",\"stderr\":\"oops\\né😀\"}")
+        #expect(Self.json(collector) == "{\"stdout\":\"hello world\\n\",\"stderr\":\"oops\\né😀\"}")
+        #expect(Self.json(collector, [("id", .string("x")), ("exitCode", .int(3))])
+            == "{\"id\":\"x\",\"exitCode\":3,\"stdout\":\"hello world\\n\",\"stderr\":\"oops\\né😀\"}")
     }
 
     @Test func collectorTTYIsAllStdout() {
         var collector = OutputCollector(multiplexed: false)
         collector.feed(Self.frame(2, "x"))
-        #expect(collector.stdout == Self.frame(2, "x"))
-        #expect(collector.stderr.isEmpty)
+        #expect(Self.text(collector.stdout) == "\\u0002\\u0000\\u0000\\u0000\\u0000\\u0000\\u0000\\u0001x")
+        #expect(collector.stderr.escaped.isEmpty)
     }
 
     @Test func collectorReplacesInvalidUTF8() {
         var collector = OutputCollector(multiplexed: false)
         collector.feed([0x61, 0xFF, 0x62, 0xC3])
-        #expect(serialized(.object(collector.members)) == "{\"stdout\":\"a\u{FFFD}b\u{FFFD}\",\"stderr\":\"\"}")
+        #expect(Self.json(collector) == "{\"stdout\":\"a\u{FFFD}b\u{FFFD}\",\"stderr\":\"\"}")
     }
 
-    @Test func collectorTruncates() {
+    @Test func collectorTruncatesAfterEscaping() throws {
         var collector = OutputCollector(multiplexed: false)
         collector.feed([UInt8](repeating: 0x61, count: Limits.maxOutputBytes - 1))
         #expect(!collector.truncated)
         collector.feed([0x62, 0x63])
         #expect(collector.truncated)
-        #expect(collector.stdout.count == Limits.maxOutputBytes)
-        #expect(collector.stdout.last == 0x62)
-        #expect(collector.members.map(\.0) == ["stdout", "stderr", "truncated"])
-        #expect(collector.members.last?.1 == .bool(true))
+        #expect(collector.stdout.escaped.count == Limits.maxOutputBytes)
+        #expect(collector.stdout.escaped.last == 0x62)
+        #expect(Self.json(collector).hasSuffix("\",\"stderr\":\"\",\"truncated\":true}"))
+        // NUL bytes escape to six bytes each: the cap counts what is sent.
+        var nuls = OutputCollector(multiplexed: false)
+        nuls.feed([UInt8](repeating: 0, count: Limits.maxOutputBytes))
+        #expect(nuls.truncated)
+        #expect(nuls.stdout.escaped.count == Limits.maxOutputBytes / 6 * 6)
+        let parsed = try JSON.parse(Array(Self.json(nuls).utf8))
+        #expect(parsed["stdout"]?.stringValue?.count == Limits.maxOutputBytes / 6)
     }
 }
 
@@ -470,8 +495,10 @@ struct EngineAPITests {
         #expect(EngineAPI.listContainers() == EngineRequest(method: "GET", path: "/containers/json?all=1"))
         #expect(EngineAPI.inspect("abc") == EngineRequest(method: "GET", path: "/containers/abc/json"))
         #expect(EngineAPI.start("abc") == EngineRequest(method: "POST", path: "/containers/abc/start"))
-        #expect(EngineAPI.remove("abc") == EngineRequest(method: "DELETE", path: "/containers/abc?force=1&v=1"))
+        #expect(EngineAPI.remove("abc", volumes: false) == EngineRequest(method: "DELETE", path: "/containers/abc?force=1"))
+        #expect(EngineAPI.remove("abc", volumes: true) == EngineRequest(method: "DELETE", path: "/containers/abc?force=1&v=1"))
         #expect(EngineAPI.attach("abc") == EngineRequest(method: "POST", path: "/containers/abc/attach?stream=1&stdout=1&stderr=1", hijack: true))
+        #expect(EngineAPI.attach("abc", stdin: true).path == "/containers/abc/attach?stream=1&stdin=1&stdout=1&stderr=1")
         #expect(EngineAPI.wait("abc", untilRemoved: true).path == "/containers/abc/wait?condition=removed")
         #expect(EngineAPI.wait("abc", untilRemoved: false).path == "/containers/abc/wait?condition=next-exit")
         #expect(EngineAPI.execInspect("e1") == EngineRequest(method: "GET", path: "/exec/e1/json"))
@@ -481,7 +508,7 @@ struct EngineAPITests {
     @Test func everyPartIsEncoded() {
         // Even if an unvalidated value slipped through, it stays one path segment.
         #expect(EngineAPI.inspect("../images/json").path == "/containers/..%2Fimages%2Fjson/json")
-        #expect(EngineAPI.remove("a?b#c").path == "/containers/a%3Fb%23c?force=1&v=1")
+        #expect(EngineAPI.remove("a?b#c", volumes: true).path == "/containers/a%3Fb%23c?force=1&v=1")
         #expect(EngineAPI.create(name: "a&b=c", config: .object([])).path == "/containers/create?name=a%26b%3Dc")
     }
 
@@ -489,7 +516,7 @@ struct EngineAPITests {
         let create = EngineAPI.create(name: "n", config: .object([("Image", .string("redis"))]))
         #expect(create.method == "POST")
         #expect(create.body == bytes("{\"Image\":\"redis\"}"))
-        let exec = EngineAPI.execCreate("abc", argv: ["sh", "-c", "echo \"hi\""], tty: true, interactive: false)
+        let exec = EngineAPI.execCreate("abc", argv: ["sh", "-c", "echo \"hi\""], tty: true, stdin: false)
         #expect(exec.path == "/containers/abc/exec")
         #expect(exec.body.map { String(decoding: $0, as: UTF8.self) } ==
             "{\"AttachStdin\":false,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"Cmd\":[\"sh\",\"-c\",\"echo \\\"hi\\\"\"]}")

@@ -274,10 +274,27 @@ struct RequestFieldsTests {
         #expect(httpStatus { _ = try Self.form(text) } == 400)
     }
 
-    @Test func listsAndRepeatedMapKeysKeepOrder() throws {
-        let fields = try Self.form("data[]=sh&data[]=-c&data[]=echo+%24%28%28+6*7+%29%29&ports[1]=2&ports[1]=3")
+    @Test func listsKeepOrderAndMapsKeepTheirKeysOrder() throws {
+        let fields = try Self.form("data[]=sh&data[]=-c&data[]=echo+%24%28%28+6*7+%29%29&ports[2]=2&ports[1]=3")
         #expect(try fields.argv() == ["sh", "-c", "echo $(( 6*7 ))"])
-        #expect(fields.values["ports"] == Self.pairs([("1", "2"), ("1", "3")]))
+        #expect(fields.values["ports"] == Self.pairs([("2", "2"), ("1", "3")]))
+    }
+
+    /// One rule for both encodings: a field or map key given twice is a 400 naming it.
+    @Test(arguments: [("ports[1]=2&ports[1]=3", "ports[1]"), ("name=a&name=b", "name")])
+    func duplicatesInFormAre400(form: String, name: String) {
+        let error = httpError { _ = try Self.form(form) }
+        #expect(error?.status == 400)
+        #expect(error?.reason == "duplicate_field")
+        #expect(error?.message == "field \"\(name)\" given more than once")
+    }
+
+    @Test(arguments: [("{\"name\":\"a\",\"name\":\"b\"}", "name"), ("{\"ports\":{\"1\":\"2\",\"1\":\"3\"}}", "ports.1"),
+                      ("{\"name\":null,\"name\":\"b\"}", "name")])
+    func duplicatesInJSONAre400(json: String, name: String) {
+        let error = httpError { _ = try RequestFields(body: bytes(json), contentType: "application/json") }
+        #expect(error?.status == 400)
+        #expect(error?.message == "field \"\(name)\" given more than once")
     }
 
     @Test func bodyWithoutContentTypeIsForm() throws {
@@ -494,55 +511,61 @@ struct RouterTests {
 
 @Suite("TimeParsing")
 struct TimeParsingTests {
-    static let now = 1_800_000_000
+    /// 1800000000.25 s after the epoch, in nanoseconds.
+    static let now = 1_800_000_000_250_000_000
 
-    @Test(arguments: [
-        ("1700000000", "1700000000"),
-        ("1700000000.5", "1700000000.5"),
-        ("0", "0"),
-        ("10", "10"),
-        ("90s", "1799999910"),
-        ("10m", "1799999400"),
-        ("1h30m", "1799994600"),
-        ("1h30m15s", "1799994585"),
-        ("2h", "1799992800"),
-        ("0s", "1800000000"),
-        ("999999999h", "0"),
-        ("2026-11-29T08:00:00Z", "1795939200"),
-        ("2026-11-29t08:00:00z", "1795939200"),
-        ("2026-11-29 08:00:00Z", "1795939200"),
-        ("2026-11-29T08:00:00.123456789Z", "1795939200"),
-        ("2026-11-29T08:00:00+02:00", "1795932000"),
-        ("2026-11-29T08:00:00-05:30", "1795959000"),
-        ("2026-11-29T08:00:00.5+00:00", "1795939200"),
-        ("2026-11-29", "1795910400"),
-        ("2024-02-29T23:59:59Z", "1709251199"),
-        ("1970-01-01T00:00:00Z", "0"),
-        ("1969-12-31T00:00:00Z", "-86400"),
-    ])
-    func since(text: String, expected: String) throws {
-        #expect(try TimeParsing.since(text, now: Self.now) == expected)
+    static func engineTime(_ text: String) throws -> String {
+        try TimeParsing.engineTime(text, field: "query since", nowNanoseconds: now)
     }
 
     @Test(arguments: [
-        "", "h", "m10", "1x", "1.5h", "-10m", "10m5", "1d", "1.2.3", ".5", "5.", "yesterday", "1h 30m", "1e9",
-        "2026-13-01", "2026-00-10", "2026-11-32", "2026-11-29T25:00:00Z", "2026-11-29T08:60:00Z", "2026-11-29T08:00:00",
-        "2026-11-29T08:00Z", "2026-11-29T08:00:00+0200", "2026-11-29T08:00:00+02", "2026/11/29", "2026-11-29T08:00:00.Z",
-        "2026-11-29T08:00:00Zjunk", "2026-11-29X08:00:00Z", "26-11-29", "2026-11-29T08:00:00+24:00",
+        // Unix seconds pass through as the CLI passes them.
+        ("1700000000", "1700000000"), ("1700000000.5", "1700000000.5"), ("0", "0"), ("10", "10"),
+        ("999999999999.123456789", "999999999999.123456789"),
+        // Go durations before now, in whole seconds (floor), as the CLI sends them.
+        ("90s", "1799999910"), ("10m", "1799999400"), ("1h30m", "1799994600"), ("1h30m15s", "1799994585"),
+        ("1m30s", "1799999910"), ("1.5h", "1799994600"), (".5h", "1799998200"), ("250ms", "1800000000"),
+        ("1us", "1800000000"), ("1µs", "1800000000"), ("1μs", "1800000000"), ("1500ns", "1800000000"),
+        ("0s", "1800000000"), ("-10m", "1800000600"), ("+5s", "1799999995"), ("2h0.5m", "1799992770"),
+        // RFC 3339 and the CLI's shorter layouts; no offset means UTC.
+        ("2026-11-29T08:00:00Z", "1795939200.000000000"),
+        ("2026-11-29T15:30:01.5Z", "1795966201.500000000"),
+        ("2026-11-29T08:00:00.123456789Z", "1795939200.123456789"),
+        ("2026-11-29T08:00:00.1234567891Z", "1795939200.123456789"),
+        ("2026-11-29T08:00:00+02:00", "1795932000.000000000"),
+        ("2026-11-29T08:00:00-05:30", "1795959000.000000000"),
+        ("2026-11-29T08:00:00.5+00:00", "1795939200.500000000"),
+        ("2026-11-29T08:00:00", "1795939200.000000000"),
+        ("2026-11-29T08:00:00.5", "1795939200.500000000"),
+        ("2026-11-29T08:00", "1795939200.000000000"),
+        ("2026-11-29T08", "1795939200.000000000"),
+        ("2026-11-29T08Z", "1795939200.000000000"),
+        ("2026-11-29T08:00Z", "1795939200.000000000"),
+        ("2026-11-29T08:00+02:00", "1795932000.000000000"),
+        ("2026-11-29", "1795910400.000000000"),
+        ("2026-11-29Z", "1795910400.000000000"),
+        ("2026-11-29+01:00", "1795906800.000000000"),
+        ("2024-02-29T23:59:59Z", "1709251199.000000000"),
+        ("1970-01-01T00:00:00Z", "0.000000000"),
+        ("1969-12-31T00:00:00Z", "-86400.000000000"),
     ])
-    func invalidSinceIs400(text: String) {
-        let error = httpError { _ = try TimeParsing.since(text, now: Self.now) }
-        #expect(error?.status == 400)
-        #expect(error?.reason == "bad_query")
-        #expect(error?.message == "invalid since \"\(text)\": expected Unix seconds, RFC 3339 time or a duration like 10m")
+    func readAsTheDockerCLIReadsThem(text: String, expected: String) throws {
+        #expect(try Self.engineTime(text) == expected)
     }
 
-    @Test(arguments: ["99999999999999999999999999999", "1234567890123", "1.1234567890"])
-    func outOfRangeSinceIs400(text: String) throws {
-        let error = httpError { _ = try TimeParsing.since(text, now: Self.now) }
+    @Test(arguments: [
+        "", "h", "m10", "1x", "1d", "10m5", "1.2.3", ".5", "5.", ".", "yesterday", "1h 30m", "1e9", "999999999h", "--1h",
+        "2026-13-01", "2026-00-10", "2026-11-32", "2026-02-29", "2025-04-31", "2026-11-29T24:00:00Z", "2026-11-29T08:60:00Z",
+        "2026-11-29T08:00:60Z", "2026-11-29T08:00:00+0200", "2026-11-29T08:00:00+02", "2026/11/29", "2026-11-29T08:00:00.Z",
+        "2026-11-29T08:00:00Zjunk", "2026-11-29X08:00:00Z", "26-11-29", "2026-11-29T08:00:00+24:00", "2026-11-29t08:00:00z",
+        "2026-11-29 08:00:00Z", "2026-11-29T8:00:00Z", "99999999999999999999999999999", "1234567890123", "1.1234567890",
+        "-1700000000", "1700000000.", "2026-11-29T08:00:00.5.5Z",
+    ])
+    func anythingElseIs400NamingTheField(text: String) {
+        let error = httpError { _ = try Self.engineTime(text) }
         #expect(error?.status == 400)
-        #expect(error?.message.contains("out of range") == true)
-        #expect(try TimeParsing.since("999999999999.123456789", now: Self.now) == "999999999999.123456789")
+        #expect(error?.reason == "bad_time")
+        #expect(error?.message.hasPrefix("query since \"") == true)
     }
 
     @Test(arguments: [(1970, 1, 1, 0), (1969, 12, 31, -1), (2000, 3, 1, 11017), (2000, 2, 29, 11016), (2024, 2, 29, 19782), (1600, 1, 1, -135140)])

@@ -44,6 +44,10 @@ time.sleep(0.3)                                        # its process has ended
 held.append(connect("127.0.0.2"))                      # three processes: the global cap
 time.sleep(0.3)
 print("THIRD:", ask(connect("127.0.0.3")))
+# A refused client that sends nothing gets its 503 after the 200 ms wait for its request,
+# while nothing else happens.
+silent = connect("127.0.0.4"); start = time.time()
+print("SILENT:", silent.recv(100).split(b"\r\n")[0].decode(), "%.1f" % (time.time() - start))
 PY
 caps=$(cat "$STATE/sp-caps.out")
 has "per-source cap: 503" "$caps" "SAME: HTTP/1.1 503 Service Unavailable"
@@ -53,6 +57,13 @@ has "per-source cap: a refused HEAD gets the fields" "$(printf '%s' "$caps" | se
 hasnt "per-source cap: a refused HEAD gets no body" "$(printf '%s' "$caps" | sed -n '/^HEADSAME:/,/^OTHER:/p')" '{"code"'
 has "per-source cap: another address is served meanwhile" "$caps" "OTHER: HTTP/1.1 200 OK"
 has "global cap: 503 saying the server is busy" "$caps" '"error":"the server is busy: 3 connections are being served; retry shortly"'
+silent=$(printf '%s\n' "$caps" | grep '^SILENT:')
+has "a refused client that sends nothing gets its 503" "$silent" "HTTP/1.1 503"
+check "a refused client that sends nothing gets it within a second ($silent)" test "$(printf '%s' "$silent" | awk '{print ($NF < 1)}')" = 1
+cpu=$(awk '{print $14 + $15}' "/proc/$SP_PID/stat")
+sleep 3
+check "the spawner idles without spinning (CPU ticks in 3 s: $(( $(awk '{print $14 + $15}' "/proc/$SP_PID/stat") - cpu )))" \
+  test $(( $(awk '{print $14 + $15}' "/proc/$SP_PID/stat") - cpu )) -le 5
 sleep 0.5
 has "refusals are logged" "$(cat "$STATE"/sp-caps-*.log)" "reason=connections_refused cause=too_many_from_source"
 
@@ -67,6 +78,36 @@ eq "burst: every 503 says Retry-After: 1" "$(outcome "$out" retry-after=1)" "$(o
 lines=$(grep -c 'reason=connections_refused' "$STATE"/sp-caps-*.log)
 check "burst: refusals summed (at most a line per reason a second; $lines lines for $(outcome "$out" 503) refusals)" \
   test "$lines" -lt "$(outcome "$out" 503)"
+
+# More refused clients than the spawner answers at once (4,096), each keeping its connection
+# open: the rest wait in the listen queue, and every one gets its 503 (no reset).
+out=$(python3 - "$P_SP" <<'PY'
+import socket, sys, time, collections, select
+port = int(sys.argv[1])
+hold = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]   # the global cap
+time.sleep(0.3)
+conns = []
+for i in range(5000):
+    s = socket.socket(); s.bind(("127.0.5.%d" % (i % 200 + 1), 0)); s.connect(("127.0.0.1", port))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"); conns.append(s)
+outcome = collections.Counter(); data = {s: b"" for s in conns}; open_ = set(conns); start = time.time()
+while open_ and time.time() - start < 30:
+    p = select.poll(); by_fd = {}
+    for s in open_: p.register(s, select.POLLIN); by_fd[s.fileno()] = s
+    for fd, _ in p.poll(500):
+        s = by_fd[fd]
+        try:
+            b = s.recv(65536)
+            if b: data[s] += b; continue   # keeps the connection open after its answer
+            outcome[data[s].split(b" ")[1].decode() if data[s] else "noanswer"] += 1
+        except ConnectionResetError:
+            outcome["reset"] += 1
+        open_.discard(s)
+# (a few may be served, 401, once the held connections reach their read timeout)
+print(outcome["503"] + outcome["401"], outcome["reset"], outcome["noanswer"], len(open_))
+PY
+)
+eq "5,000 clients past the caps holding their connections open: an answer for each, no reset, none left waiting" "$out" "5000 0 0 0"
 
 # 4. A second spawner on the same address fails at once, saying why.
 "$BIN" --listen "127.0.0.1:$P_SP" --token "$TOKEN" --log_file "$LOG" 2>"$STATE/sp-twice.err"
@@ -108,8 +149,19 @@ kill -STOP "$SP_PID"    # connections now wait in the queue
 out=$( (sleep 1; kill -TERM "$SP_PID"; kill -CONT "$SP_PID") & connections "$P_SP" 3 3 127.0.0.1)
 eq "connections queued at the stop: each gets a 503" "$(outcome "$out" 503):$(outcome "$out" reset)" "3:0"
 wait "$SP_PID"
-eq "connections queued at the stop: the refusals are logged" \
-  "$(grep -o 'cause=stopping count=[0-9]*' "$STATE"/sp-queue-*.log | awk -F= '{n += $3} END {print n}')" 3
+# The same when their requests arrive only after the stop began: the stop waits for them.
+P_SP=$(free_port)
+"$BIN" --listen "127.0.0.1:$P_SP" --token "$TOKEN" --log_file "$STATE/sp-queue-%DATE%.log" &
+SP_PID=$!
+CLEANUP_PIDS+=("$SP_PID")
+wait_port "$P_SP" || bad "--listen did not bind $P_SP"
+kill -STOP "$SP_PID"
+out=$( (sleep 1; kill -TERM "$SP_PID"; kill -CONT "$SP_PID") & connections "$P_SP" 3 3 127.0.0.1 1.3)
+eq "connections queued at the stop, requests sent after it began: each gets a 503" "$(outcome "$out" 503):$(outcome "$out" reset)" "3:0"
+wait "$SP_PID"
+# (3, or 4 when wait_port's probe was still queued too)
+refused=$(grep -o 'cause=stopping count=[0-9]*' "$STATE"/sp-queue-*.log | awk -F= '{n += $3} END {print n + 0}')
+check "connections queued at the stop: the refusals are logged ($refused)" test "$refused" -ge 3
 
 # 6. SIGTERM with a run that outlasts the grace: the connection is ended as a hang-up would
 # (the run's container killed and, with remove, removed), within grace + clean-up.

@@ -161,12 +161,21 @@ api GET /
 eq "Accept=yes: a configuration error is a 503" "$STATUS" 503
 sleep 1
 healthy "Accept=yes: after a configuration error"
+inside sh -c 'rm /etc/systemd/system/docker-server-per-connection@.service.d/test.conf && systemctl daemon-reload'
 
 # Back to the default units: re-running install.sh upgrades in place and switches back.
 out=$(inside /src/scripts/install.sh --binary "$INSIDE_BIN" 2>&1)
 eq "install.sh again: back to the default units" "$?" 0
 eq "install.sh again: the per-connection socket is off" "$(inside systemctl is-active docker-server-per-connection.socket)" inactive
 has "install.sh again: the address chosen before is kept" "$(inside systemctl show -P Listen docker-server.socket)" "127.0.0.1:"
+# Switching variants without --listen keeps the other variant's address (loopback stays loopback).
+inside rm -f /etc/systemd/system/docker-server-per-connection.socket.d/listen.conf
+out=$(inside /src/scripts/install.sh --binary "$INSIDE_BIN" --per-connection 2>&1)
+rc=$?
+eq "install.sh --per-connection without --listen: succeeds" "$rc" 0
+[ "$rc" = 0 ] || printf '%s\n' "$out"
+eq "switching variants keeps the address chosen for the other" \
+  "$(inside systemctl show -P Listen docker-server-per-connection.socket)" "$(inside systemctl show -P Listen docker-server.socket)"
 
 echo
 echo "e2e-systemd: $PASS passed, $FAIL failed"

@@ -62,9 +62,10 @@ public enum EngineAPI {
     /// ContainerStart: `POST /containers/{id}/start`.
     public static func start(_ id: String) -> EngineRequest { EngineRequest(method: "POST", path: "/containers/\(enc(id))/start") }
 
-    /// ContainerAttach before start, stdout and stderr streamed until the container exits.
-    public static func attach(_ id: String) -> EngineRequest {
-        EngineRequest(method: "POST", path: "/containers/\(enc(id))/attach?stream=1&stdout=1&stderr=1", hijack: true)
+    /// ContainerAttach before start, stdout and stderr streamed until the container exits;
+    /// with `stdin`, what is written to the hijacked connection is the container's stdin.
+    public static func attach(_ id: String, stdin: Bool = false) -> EngineRequest {
+        EngineRequest(method: "POST", path: "/containers/\(enc(id))/attach?stream=1\(stdin ? "&stdin=1" : "")&stdout=1&stderr=1", hijack: true)
     }
 
     /// ContainerWait: `POST /containers/{id}/wait?condition=next-exit|removed`; the engine
@@ -76,9 +77,10 @@ public enum EngineAPI {
     /// ContainerKill (SIGKILL): `POST /containers/{id}/kill`.
     public static func kill(_ id: String) -> EngineRequest { EngineRequest(method: "POST", path: "/containers/\(enc(id))/kill") }
 
-    /// ContainerDelete with force (`docker rm -f`), anonymous volumes included.
-    public static func remove(_ id: String) -> EngineRequest {
-        EngineRequest(method: "DELETE", path: "/containers/\(enc(id))?force=1&v=1")
+    /// ContainerDelete with force (`docker rm -f`); with `volumes` its anonymous volumes too
+    /// (`docker rm -fv`).
+    public static func remove(_ id: String, volumes: Bool) -> EngineRequest {
+        EngineRequest(method: "DELETE", path: "/containers/\(enc(id))?force=1\(volumes ? "&v=1" : "")")
     }
 
     /// ContainerLogs with stdout and stderr.
@@ -91,10 +93,10 @@ public enum EngineAPI {
         return EngineRequest(method: "GET", path: "/containers/\(enc(id))/logs?\(query)")
     }
 
-    /// ExecCreate: `POST /containers/{id}/exec`.
-    public static func execCreate(_ id: String, argv: [String], tty: Bool, interactive: Bool) -> EngineRequest {
+    /// ExecCreate: `POST /containers/{id}/exec`; `stdin` attaches the exec's stdin.
+    public static func execCreate(_ id: String, argv: [String], tty: Bool, stdin: Bool) -> EngineRequest {
         let config = JSON.object([
-            ("AttachStdin", .bool(interactive)), ("AttachStdout", .bool(true)), ("AttachStderr", .bool(true)),
+            ("AttachStdin", .bool(stdin)), ("AttachStdout", .bool(true)), ("AttachStderr", .bool(true)),
             ("Tty", .bool(tty)), ("Cmd", .array(argv.map(JSON.string))),
         ])
         return EngineRequest(method: "POST", path: "/containers/\(enc(id))/exec", body: config.serialized)

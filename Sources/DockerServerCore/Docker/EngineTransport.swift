@@ -1,38 +1,49 @@
 /// How the handler reaches the Docker engine. Implemented over a real socket in
-/// DockerServerIO. Failures to reach the engine are thrown as `HTTPError` 502/503 with a
+/// DockerServerIO. Failures to reach the engine are thrown as `HTTPError` 502/503/504 with a
 /// clear message; engine answers of any status are returned, not thrown.
 public protocol EngineTransport {
     /// Sends `request` and reads the whole answer.
-    /// - Parameter timeoutSeconds: deadline for the whole exchange.
+    /// - Parameter timeoutSeconds: deadline for the whole exchange (then 504).
     func call(_ request: EngineRequest, timeoutSeconds: Int) throws(HTTPError) -> EngineResponse
     /// Sends `request` and reads the answer's head; the body is read from the stream.
     /// - Parameters:
-    ///   - timeoutSeconds: deadline for the head; body reads wait as long as needed.
+    ///   - timeoutSeconds: deadline for the head (then 504).
     ///   - watchClient: a body read ends with `HTTPError` 499 (`client_gone`) when the client
     ///     closes its side of the connection (followed logs, attached runs, exec: anything
     ///     that waits on the container). A half-close counts as gone, as nginx takes it.
-    func open(_ request: EngineRequest, timeoutSeconds: Int, watchClient: Bool) throws(HTTPError) -> any EngineStream
+    ///   - bodyTimeoutSeconds: deadline for the whole body from now (then 504); nil waits
+    ///     as long as the engine sends or the client watches.
+    func open(_ request: EngineRequest, timeoutSeconds: Int, watchClient: Bool, bodyTimeoutSeconds: Int?) throws(HTTPError) -> any EngineStream
 }
 
 extension EngineTransport {
-    /// `open` without watching the client.
+    /// `open` without watching the client, the body bounded by `timeoutSeconds` as well.
     public func open(_ request: EngineRequest, timeoutSeconds: Int) throws(HTTPError) -> any EngineStream {
-        try open(request, timeoutSeconds: timeoutSeconds, watchClient: false)
+        try open(request, timeoutSeconds: timeoutSeconds, watchClient: false, bodyTimeoutSeconds: timeoutSeconds)
     }
 }
 
-/// An engine answer whose body is read as it arrives (logs, attach, exec, wait).
+/// An engine answer whose body is read as it arrives (logs, attach, exec, wait, lists).
 public protocol EngineStream: AnyObject {
     var status: Int { get }
     var contentType: String? { get }
     /// The next body bytes (de-chunked when chunked), or nil at the end.
     func read() throws(HTTPError) -> [UInt8]?
-    /// Half-closes the request side (stdin EOF for a hijacked exec).
+    /// The next body bytes, and then whatever else has already arrived, up to about `limit`
+    /// bytes (to pass streams on in larger pieces); nil at the end.
+    func read(coalescingUpTo limit: Int) throws(HTTPError) -> [UInt8]?
+    /// Writes to a hijacked stream (the stdin of an attach or exec).
+    /// - Throws: `HTTPError` 502 when the engine takes no bytes, or is gone.
+    func write(_ bytes: [UInt8]) throws(HTTPError)
+    /// Half-closes the request side (stdin end-of-file for a hijacked stream).
     func closeWrite()
     func close()
 }
 
 extension EngineStream {
+    /// `read()`: streams that cannot tell what has arrived coalesce nothing.
+    public func read(coalescingUpTo limit: Int) throws(HTTPError) -> [UInt8]? { try read() }
+
     /// Reads to the end, at most `limit` bytes.
     /// - Throws: `HTTPError` 502 when the engine sends more than `limit`.
     public func readAll(limit: Int = Limits.maxEngineBodyBytes) throws(HTTPError) -> [UInt8] {
@@ -50,8 +61,15 @@ extension EngineStream {
     }
 }
 
-/// Turns an engine error answer into the client's error (SPEC §3 statuses).
+/// Turns an engine error answer into the client's error (docs/API.md "Errors").
 public enum EngineErrors {
+    /// The engine's 409 for a container it is already removing ("removal of container … is
+    /// already in progress"): the Engine API gives it no status of its own.
+    public static func isRemovalInProgress(_ response: EngineResponse) -> Bool {
+        let lower = response.message.lowercased()
+        return response.status == 409 && lower.contains("removal") && lower.contains("in progress")
+    }
+
     /// Maps the engine's status and message: 400/404/409 keep their status; a port already in
     /// use is 409 and a port binding to an address the host does not have 400, whatever the
     /// engine said; other engine failures are 502 with its message.

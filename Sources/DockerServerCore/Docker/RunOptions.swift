@@ -1,4 +1,4 @@
-/// The fields of a run request (SPEC §3, `docker run`), validated.
+/// The fields of a run request (docs/API.md "PUT /", `docker run`), validated.
 public struct RunOptions: Equatable, Sendable {
     public var image: ImageReference
     public var name: String
@@ -10,16 +10,27 @@ public struct RunOptions: Equatable, Sendable {
     public var volumes: [VolumeBinding]
     /// The command (CMD); nil keeps the image's.
     public var argv: [String]?
+    /// The container's stdin, then end-of-file (`echo input | docker run -i`); attached runs
+    /// only.
+    public var input: [UInt8]?
+    /// `-i`: stdin attached; without `input` it is at end-of-file at once.
+    public var interactive: Bool
+    /// `-t`: a terminal; the output comes unframed, all on stdout.
+    public var tty: Bool
+
+    /// stdin is attached (and given `input`, or end-of-file).
+    public var attachesStdin: Bool { !detach && (interactive || input != nil) }
 
     /// Reads and validates the fields; `defaultName` (a UUID) is used when `name` is absent.
-    /// - Throws: `HTTPError` 400 naming the bad field.
+    /// - Throws: `HTTPError` 400 naming the bad or unknown field.
     public init(fields: RequestFields, defaultName: String) throws(HTTPError) {
+        try FieldSchema.run.check(fields)
         guard let image = try fields.text("image"), !image.isEmpty else {
             throw HTTPError.badRequest("field \"image\" is required (e.g. image=redis:7)", reason: "missing_image")
         }
         self.image = try ImageReference(image)
         let name = try fields.text("name") ?? ""
-        self.name = name.isEmpty ? defaultName : try ContainerReference.validate(name, what: "container name")
+        self.name = name.isEmpty ? defaultName : try ContainerReference.validate(name, what: "container name", field: "name")
         remove = try fields.bool("remove")
         detach = try fields.bool("detach")
         var ports: [PortBinding] = []
@@ -33,6 +44,12 @@ public struct RunOptions: Equatable, Sendable {
         }
         self.volumes = volumes
         argv = try fields.argv()
+        input = try fields.bytes("input")
+        interactive = try fields.bool("interactive")
+        tty = try fields.bool("tty")
+        if detach, input != nil {
+            throw HTTPError.badRequest("field \"input\" is given to an attached run's stdin: not with detach", reason: "bad_field")
+        }
     }
 
     /// The Engine API ContainerCreate body: image, command, attach flags, exposed ports and
@@ -51,9 +68,11 @@ public struct RunOptions: Equatable, Sendable {
         }
         var config: [(String, JSON)] = [("Image", .string(image.description))]
         if let argv { config.append(("Cmd", .array(argv.map(JSON.string)))) }
+        // With stdin attached, StdinOnce: the engine closes the container's stdin when the
+        // attached client ends it (end-of-file after the input).
         config += [
-            ("AttachStdin", .bool(false)), ("AttachStdout", .bool(!detach)), ("AttachStderr", .bool(!detach)),
-            ("Tty", .bool(false)), ("OpenStdin", .bool(false)),
+            ("AttachStdin", .bool(attachesStdin)), ("AttachStdout", .bool(!detach)), ("AttachStderr", .bool(!detach)),
+            ("Tty", .bool(tty)), ("OpenStdin", .bool(attachesStdin)), ("StdinOnce", .bool(attachesStdin)),
             ("ExposedPorts", .object(exposed)),
             ("HostConfig", .object([
                 ("PortBindings", .object(bindings)),
@@ -65,30 +84,40 @@ public struct RunOptions: Equatable, Sendable {
     }
 }
 
-/// The fields of an exec request (SPEC §3, `docker exec`), validated.
+/// The fields of an exec request (docs/API.md "POST /<id or name>", `docker exec`), validated.
 public struct ExecOptions: Equatable, Sendable {
     public var argv: [String]
-    /// `-t`: output unframed, on stdout only.
+    /// `-t`: a terminal; the output comes unframed, all on stdout.
     public var tty: Bool
-    /// `-i`: stdin attached (and closed at once: the request carries no input).
+    /// `-i`: stdin attached; without `input` it is at end-of-file at once.
     public var interactive: Bool
+    /// The command's stdin, then end-of-file (`echo input | docker exec -i`).
+    public var input: [UInt8]?
 
-    /// - Throws: `HTTPError` 400 when `data` is missing or malformed.
+    /// stdin is attached (and given `input`, or end-of-file).
+    public var attachesStdin: Bool { interactive || input != nil }
+
+    /// - Throws: `HTTPError` 400 when `data` is missing or malformed, or a field is unknown.
     public init(fields: RequestFields) throws(HTTPError) {
+        try FieldSchema.exec.check(fields)
         guard let argv = try fields.argv() else {
             throw HTTPError.badRequest("field \"data\" (the command to execute) is required", reason: "missing_data")
         }
         self.argv = argv
         tty = try fields.bool("tty")
         interactive = try fields.bool("interactive")
+        input = try fields.bytes("input")
     }
 }
 
 extension LogsOptions {
-    /// Reads `tail`, `since`, `timestamps`, `follow` and `format` from the query, and text
-    /// mode from `format=text` or an `Accept` that prefers `text/plain`.
-    /// - Throws: `HTTPError` 400 for bad values and for `follow` outside text mode.
-    public init(target: RequestTarget, accept: String?, now: Int) throws(HTTPError) {
+    /// Reads `tail`, `since`, `timestamps`, `follow` and `format` from the query; without
+    /// `format`, text mode when `Accept` prefers `text/plain` to `application/json` (RFC 9110
+    /// §12.5.1).
+    /// - Parameter nowNanoseconds: the current Unix time in nanoseconds (for `since=10m`).
+    /// - Throws: `HTTPError` 400 for bad values and for `follow` outside text mode, 406 when
+    ///   `Accept` allows neither JSON nor text.
+    public init(target: RequestTarget, accept: String?, nowNanoseconds: Int) throws(HTTPError) {
         self.init()
         func flag(_ name: String) throws(HTTPError) -> Bool {
             guard let text = target.query(name) else { return false }
@@ -103,11 +132,18 @@ extension LogsOptions {
             }
             self.tail = tail
         }
-        if let since = target.query("since"), !since.isEmpty { self.since = try TimeParsing.since(since, now: now) }
+        if let since = target.query("since"), !since.isEmpty {
+            self.since = try TimeParsing.engineTime(since, field: "query since", nowNanoseconds: nowNanoseconds)
+        }
         timestamps = try flag("timestamps")
         follow = try flag("follow")
         switch target.query("format") {
-        case nil: text = LogsOptions.prefersText(accept)
+        case nil:
+            guard let chosen = ContentNegotiation.choose(["application/json", "text/plain"], accept: accept) else {
+                throw HTTPError(406, "the Accept field allows neither application/json nor text/plain, the two forms of logs",
+                                reason: "not_acceptable")
+            }
+            text = chosen == "text/plain"
         case "text"?: text = true
         case "json"?: text = false
         case let other?: throw HTTPError.badRequest("query format must be json or text, got \"\(other)\"", reason: "bad_query")
@@ -115,16 +151,5 @@ extension LogsOptions {
         if follow && !text {
             throw HTTPError.badRequest("follow=true streams text: ask for it with Accept: text/plain or format=text", reason: "bad_query")
         }
-    }
-
-    /// True when the first of `text/plain` and `application/json` named in `accept` is text.
-    static func prefersText(_ accept: String?) -> Bool {
-        guard let accept else { return false }
-        for range in accept.split(separator: ",") {
-            let type = range.split(separator: ";").first.map { $0.trimmingSpaces.lowercased() } ?? ""
-            if type == "text/plain" { return true }
-            if type == "application/json" { return false }
-        }
-        return false
     }
 }

@@ -43,12 +43,12 @@ public struct StreamDemuxer: Sendable {
     }
 }
 
-/// Collects a container's or exec's output into stdout and stderr, up to
-/// `Limits.maxOutputBytes` each (the rest is counted as truncated).
+/// Collects a container's or exec's output into stdout and stderr as escaped JSON text, up
+/// to `Limits.maxOutputBytes` each after escaping (the rest is dropped and counted as
+/// truncated), so that an answer's memory is bounded whatever the bytes (docs/DESIGN.md).
 public struct OutputCollector: Sendable {
-    public var stdout: [UInt8] = []
-    public var stderr: [UInt8] = []
-    public var truncated = false
+    public var stdout = JSONStringBuilder(limit: Limits.maxOutputBytes)
+    public var stderr = JSONStringBuilder(limit: Limits.maxOutputBytes)
     var demuxer: StreamDemuxer?
 
     /// `multiplexed` false for a TTY: everything is stdout, unframed.
@@ -57,26 +57,26 @@ public struct OutputCollector: Sendable {
     }
 
     public mutating func feed(_ bytes: [UInt8]) {
-        guard var demuxer else { append(bytes[...], to: .stdout); return }
-        for (stream, payload) in demuxer.feed(bytes) { append(payload, to: stream) }
+        guard var demuxer else { stdout.append(bytes); return }
+        for (stream, payload) in demuxer.feed(bytes) {
+            if stream == .stderr { stderr.append(payload) } else { stdout.append(payload) }
+        }
         self.demuxer = demuxer
     }
 
-    mutating func append(_ bytes: ArraySlice<UInt8>, to stream: StreamDemuxer.Stream) {
-        let room = Limits.maxOutputBytes - (stream == .stderr ? stderr.count : stdout.count)
-        if bytes.count > room { truncated = true }
-        let part = bytes.prefix(max(0, room))
-        if stream == .stderr { stderr.append(contentsOf: part) } else { stdout.append(contentsOf: part) }
-    }
+    /// Output was dropped past the limit.
+    public var truncated: Bool { stdout.truncated || stderr.truncated }
 
-    /// `"stdout"` and `"stderr"` members (invalid UTF-8 replaced by U+FFFD, SPEC §3), plus
-    /// `"truncated":true` when output was dropped.
-    public var members: [(String, JSON)] {
-        var members: [(String, JSON)] = [
-            ("stdout", .string(String(decoding: stdout, as: UTF8.self))),
-            ("stderr", .string(String(decoding: stderr, as: UTF8.self))),
-        ]
-        if truncated { members.append(("truncated", .bool(true))) }
-        return members
+    /// The answer's JSON object, `{` `members` `,"stdout":"…","stderr":"…"` (and
+    /// `,"truncated":true` when output was dropped) `}`, in parts: the collected text is not
+    /// copied into one buffer.
+    public mutating func jsonParts(_ members: [(String, JSON)]) -> [[UInt8]] {
+        stdout.finish()
+        stderr.finish()
+        var head = JSON.object(members).serialized
+        head.removeLast()  // the closing brace: the output members follow
+        head.append(contentsOf: (members.isEmpty ? "\"stdout\":\"" : ",\"stdout\":\"").utf8)
+        let tail = truncated ? "\",\"truncated\":true}" : "\"}"
+        return [head, stdout.escaped, Array("\",\"stderr\":\"".utf8), stderr.escaped, Array(tail.utf8)]
     }
 }

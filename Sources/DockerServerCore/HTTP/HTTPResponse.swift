@@ -1,16 +1,33 @@
 /// A complete HTTP response built before its first byte is written (streams aside).
 /// `headers` are the fields besides the framing ones (`Content-Length`, `Connection`,
-/// `Date`), which `serialize` adds.
+/// `Date`), which `serialize` adds. The body may be held in parts, written one after the
+/// other, so that a large answer (collected output) is never joined in memory.
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
-    public var body: [UInt8]
+    /// The body, in the order the parts are sent.
+    public var bodyParts: [[UInt8]]
 
     public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
-        self.body = body
+        self.bodyParts = [body]
     }
+
+    public init(status: Int, headers: [(String, String)] = [], bodyParts: [[UInt8]]) {
+        self.status = status
+        self.headers = headers
+        self.bodyParts = bodyParts
+    }
+
+    /// The whole body, joined.
+    public var body: [UInt8] {
+        get { bodyParts.count == 1 ? bodyParts[0] : Array(bodyParts.joined()) }
+        set { bodyParts = [newValue] }
+    }
+
+    /// The body's length in bytes.
+    public var bodyCount: Int { bodyParts.reduce(0) { $0 + $1.count } }
 
     /// A response with a JSON body and `Content-Type: application/json; charset=utf-8`.
     public init(status: Int, json: [UInt8]) {
@@ -51,8 +68,8 @@ public struct HTTPResponse: Sendable {
     /// The whole response as bytes. For a HEAD request (`omitBody`) the fields are the same,
     /// `Content-Length` included, but no body is sent (RFC 9110 §9.3.2).
     public func serialize(omitBody: Bool = false, date: String? = nil) -> [UInt8] {
-        var out = HTTPResponse.head(status: status, headers: headers, contentLength: body.count, date: date)
-        if !omitBody { out.append(contentsOf: body) }
+        var out = HTTPResponse.head(status: status, headers: headers, contentLength: bodyCount, date: date)
+        if !omitBody { for part in bodyParts { out.append(contentsOf: part) } }
         return out
     }
 

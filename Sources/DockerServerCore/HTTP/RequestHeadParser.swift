@@ -9,66 +9,73 @@ public enum RequestHeadParser {
         case head(HTTPRequestHead, bodyOffset: Int)
     }
 
-    /// Parses `buffer`.
-    /// - Parameter maxHeaderBytes: limit of the request line plus fields, in bytes (16 KiB per SPEC §4).
-    /// - Throws: `HTTPError` 431 when the header section exceeds the limit, 400 for a
-    ///   malformed request line or field, 505 for a version other than HTTP/1.x.
+    /// Parses `buffer`. The head follows the RFC 9112 grammar exactly: every line ends with
+    /// CRLF (a bare LF or CR is refused, not guessed at), the request line is `method SP
+    /// request-target SP HTTP-version` with single spaces, field names are tokens with no
+    /// space before the colon, and no line is folded.
+    /// - Parameter maxHeaderBytes: limit of the field lines after the request line, in bytes
+    ///   (the request line has its own, `Limits.maxRequestLineBytes`).
+    /// - Throws: `HTTPError` 414 for a request line past its limit, 431 for a header section
+    ///   past `maxHeaderBytes`, 400 for anything malformed, 505 for a version other than
+    ///   HTTP/1.x.
     public static func parse(_ buffer: [UInt8], maxHeaderBytes: Int) throws(HTTPError) -> Outcome {
-        // RFC 9112 §2.2: ignore empty lines received before the request line.
+        // RFC 9112 §2.2: empty lines (CRLF) before the request line are ignored.
         var start = 0
-        while start < buffer.count, buffer[start] == 0x0D || buffer[start] == 0x0A { start += 1 }
-        guard let end = headerEnd(buffer, from: start) else {
-            // A head at the limit may still lack up to 2 bytes of its final line break
-            // (`\r\n` of `\n\r\n`), which do not count: only refuse what can no longer fit.
-            if buffer.count - start > maxHeaderBytes + 2 {
-                throw HTTPError(431, "request header section larger than \(maxHeaderBytes) bytes", reason: "headers_too_large")
-            }
-            return .needMore
-        }
-        if end.linesEnd - start > maxHeaderBytes {
-            throw HTTPError(431, "request header section larger than \(maxHeaderBytes) bytes", reason: "headers_too_large")
-        }
-        let lines = try splitLines(buffer[start..<end.linesEnd])
-        guard let requestLine = lines.first else { throw HTTPError.badRequest("empty request") }
-        var head = try parseRequestLine(requestLine)
-        for line in lines.dropFirst() {
-            head.fields.append(try parseField(line))
-        }
-        return .head(head, bodyOffset: end.bodyOffset)
-    }
-
-    /// Finds the empty line ending the header section: returns where the field lines end
-    /// (before the final line break) and where the body starts.
-    static func headerEnd(_ buffer: [UInt8], from start: Int) -> (linesEnd: Int, bodyOffset: Int)? {
+        while start + 1 < buffer.count, buffer[start] == 0x0D, buffer[start + 1] == 0x0A { start += 2 }
+        // Every LF must end a CRLF, every CR start one: checked as far as bytes have arrived.
+        var lineEnds: [Int] = []
+        var lineStart = start
         var i = start
         while i < buffer.count {
             if buffer[i] == 0x0A {
-                // Line ends at i. Is the next line empty (LF or CRLF)?
-                if i + 1 < buffer.count, buffer[i + 1] == 0x0A { return (i, i + 2) }
-                if i + 2 < buffer.count, buffer[i + 1] == 0x0D, buffer[i + 2] == 0x0A { return (i, i + 3) }
+                guard i > start, buffer[i - 1] == 0x0D else {
+                    throw HTTPError.badRequest("bare LF in the request head: lines end with CRLF", reason: "bad_line_ending")
+                }
+                let lineEnd = i - 1
+                // An empty line after the request line ends the head.
+                if lineEnd == lineStart, !lineEnds.isEmpty {
+                    return try head(buffer, start: start, lineEnds: lineEnds + [lineEnd], maxHeaderBytes: maxHeaderBytes)
+                }
+                if lineEnds.isEmpty { try checkRequestLineLength(lineEnd - start) }
+                lineEnds.append(lineEnd)
+                lineStart = i + 1
+            } else if buffer[i] == 0x0D, i + 1 < buffer.count, buffer[i + 1] != 0x0A {
+                throw HTTPError.badRequest("bare CR in the request head", reason: "bad_line_ending")
             }
             i += 1
         }
-        return nil
+        // Incomplete: refuse what can no longer fit.
+        if let first = lineEnds.first {
+            if buffer.count - (first + 2) > maxHeaderBytes + 2 { throw headersTooLarge(maxHeaderBytes) }
+        } else {
+            try checkRequestLineLength(buffer.count - start - 1)
+        }
+        return .needMore
     }
 
-    /// Splits on LF, removing a CR before it; a bare CR anywhere else is an error.
-    static func splitLines(_ bytes: ArraySlice<UInt8>) throws(HTTPError) -> [ArraySlice<UInt8>] {
-        var lines: [ArraySlice<UInt8>] = []
-        var lineStart = bytes.startIndex
-        var i = bytes.startIndex
-        while i <= bytes.endIndex {
-            if i == bytes.endIndex || bytes[i] == 0x0A {
-                var lineEnd = i
-                if lineEnd > lineStart, bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                let line = bytes[lineStart..<lineEnd]
-                if line.contains(0x0D) { throw HTTPError.badRequest("bare CR in request header section") }
-                lines.append(line)
-                lineStart = i + 1
-            }
-            i += 1
+    static func checkRequestLineLength(_ length: Int) throws(HTTPError) {
+        guard length <= Limits.maxRequestLineBytes else {
+            throw HTTPError(414, "request line longer than \(Limits.maxRequestLineBytes) bytes", reason: "request_line_too_long")
         }
-        return lines
+    }
+
+    static func headersTooLarge(_ limit: Int) -> HTTPError {
+        HTTPError(431, "request header section larger than \(limit) bytes", reason: "headers_too_large")
+    }
+
+    /// The head whose lines end (before their CRLF) at `lineEnds`, the last one empty.
+    static func head(_ buffer: [UInt8], start: Int, lineEnds: [Int], maxHeaderBytes: Int) throws(HTTPError) -> Outcome {
+        let requestLineEnd = lineEnds[0]
+        try checkRequestLineLength(requestLineEnd - start)
+        let blankLine = lineEnds[lineEnds.count - 1]
+        if blankLine - (requestLineEnd + 2) > maxHeaderBytes { throw headersTooLarge(maxHeaderBytes) }
+        var head = try parseRequestLine(buffer[start..<requestLineEnd])
+        var lineStart = requestLineEnd + 2
+        for end in lineEnds.dropFirst().dropLast() {
+            head.fields.append(try parseField(buffer[lineStart..<end]))
+            lineStart = end + 2
+        }
+        return .head(head, bodyOffset: blankLine + 2)
     }
 
     static func isTokenByte(_ b: UInt8) -> Bool {
@@ -86,8 +93,8 @@ public enum RequestHeadParser {
             throw HTTPError.badRequest("malformed request line (expected: METHOD SP request-target SP HTTP/1.1)")
         }
         guard parts[0].allSatisfy(isTokenByte) else { throw HTTPError.badRequest("invalid method") }
-        guard parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw HTTPError.badRequest("invalid character in request target")
+        guard isRequestTarget(parts[1]) else {
+            throw HTTPError.badRequest("invalid character in request target (RFC 3986: percent-encode it)", reason: "bad_target")
         }
         let version = Array(parts[2])
         guard version.count == 8, version.starts(with: Array("HTTP/".utf8)), version[6] == UInt8(ascii: "."),
@@ -103,6 +110,46 @@ public enum RequestHeadParser {
             // A later HTTP/1.x is served as HTTP/1.1, the highest version we implement (RFC 9110 §6.2).
             minorVersion: min(Int(version[7] - 0x30), 1),
             fields: [])
+    }
+
+    /// The characters of a request target (RFC 9112 §3.2, RFC 3986 §3): unreserved,
+    /// sub-delims, `:@/?%`, and `[ ]` only in an absolute-form's authority (IPv6 literals).
+    static func isRequestTarget(_ bytes: ArraySlice<UInt8>) -> Bool {
+        // In absolute-form (`http://[::1]:1717/x`) the path starts at the third slash.
+        var inAuthority = bytes.first != UInt8(ascii: "/")
+        var slashes = 0
+        for b in bytes {
+            if b == UInt8(ascii: "/") { slashes += 1; if slashes == 3 { inAuthority = false } }
+            if isUnreservedOrSubDelim(b) || ":@/?%".utf8.contains(b) { continue }
+            if inAuthority, b == UInt8(ascii: "[") || b == UInt8(ascii: "]") { continue }
+            return false
+        }
+        return true
+    }
+
+    /// RFC 3986 unreserved (`ALPHA DIGIT - . _ ~`) and sub-delims (`! $ & ' ( ) * + , ; =`).
+    static func isUnreservedOrSubDelim(_ b: UInt8) -> Bool {
+        ContainerReference.isAlnum(b) || "-._~!$&'()*+,;=".utf8.contains(b)
+    }
+
+    /// `Host` (RFC 9112 §3.2, RFC 3986 §3.2.2): empty, or `host [ ":" port ]` with host an
+    /// IP literal in brackets, an IPv4 address or a registered name.
+    static func isValidHost(_ value: String) -> Bool {
+        var rest = Substring(value)
+        if rest.isEmpty { return true }
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { return false }
+            let literal = rest[rest.index(after: rest.startIndex)..<close]
+            guard !literal.isEmpty,
+                  literal.utf8.allSatisfy({ PercentEncoding.isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }) else { return false }
+            rest = rest[rest.index(after: close)...]
+        } else {
+            let name = rest.prefix { $0 != ":" }
+            guard !name.isEmpty, name.utf8.allSatisfy({ isUnreservedOrSubDelim($0) || $0 == UInt8(ascii: "%") }) else { return false }
+            rest = rest.dropFirst(name.count)
+        }
+        guard !rest.isEmpty else { return true }
+        return rest.first == ":" && rest.dropFirst().utf8.allSatisfy { (0x30...0x39).contains($0) }
     }
 
     static func parseField(_ line: ArraySlice<UInt8>) throws(HTTPError) -> HTTPField {
@@ -134,6 +181,7 @@ public enum RequestHeadParser {
     public static func framing(of head: HTTPRequestHead) throws(HTTPError) -> BodyFraming {
         let hosts = head.fields(named: "host")
         if hosts.count > 1 { throw HTTPError.badRequest("more than one Host header field") }
+        if let host = hosts.first, !isValidHost(host) { throw HTTPError.badRequest("invalid Host header field \"\(host.prefix(64))\"") }
         if head.minorVersion == 1, hosts.isEmpty { throw HTTPError.badRequest("HTTP/1.1 request without a Host header field") }
         let encodings = head.fields(named: "transfer-encoding")
         let lengths = head.fields(named: "content-length")

@@ -46,7 +46,7 @@ public enum ResponseHeadParser {
         guard buffer.prefix(prefix.count).elementsEqual(prefix.prefix(buffer.count)) else {
             throw bad("it does not speak HTTP (is DOCKER_HOST right?)")
         }
-        guard let end = RequestHeadParser.headerEnd(buffer, from: 0) else {
+        guard let end = headerEnd(buffer) else {
             if buffer.count > maxBytes { throw bad("response head too large") }
             return nil
         }
@@ -66,6 +66,20 @@ public enum ResponseHeadParser {
                                     String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingSpaces))
         }
         return (HTTPResponseHead(status: status, fields: fields), end.bodyOffset)
+    }
+
+    /// Finds the empty line ending the header section (after LF or CRLF line ends): where
+    /// the field lines end and where the body starts.
+    static func headerEnd(_ buffer: [UInt8]) -> (linesEnd: Int, bodyOffset: Int)? {
+        var i = 0
+        while i < buffer.count {
+            if buffer[i] == 0x0A {
+                if i + 1 < buffer.count, buffer[i + 1] == 0x0A { return (i, i + 2) }
+                if i + 2 < buffer.count, buffer[i + 1] == 0x0D, buffer[i + 2] == 0x0A { return (i, i + 3) }
+            }
+            i += 1
+        }
+        return nil
     }
 
     static func bad(_ why: String) -> HTTPError {

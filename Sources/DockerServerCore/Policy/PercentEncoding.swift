@@ -69,10 +69,24 @@ public enum PercentEncoding {
     /// - Throws: `HTTPError` 400 for invalid escapes or UTF-8.
     public static func formPairs(_ text: some StringProtocol) throws(HTTPError) -> [(String, String)] {
         var pairs: [(String, String)] = []
+        for (name, value) in try formPairBytes(text) {
+            guard let value = String(validating: value, as: UTF8.self) else {
+                throw HTTPError.badRequest("the value of \"\(name)\" is not valid UTF-8 once percent-decoded")
+            }
+            pairs.append((name, value))
+        }
+        return pairs
+    }
+
+    /// `formPairs` with the values as bytes, which may be any bytes (`input=%00%FF`); names
+    /// must be UTF-8.
+    /// - Throws: `HTTPError` 400 for invalid escapes or a name that is not UTF-8.
+    public static func formPairBytes(_ text: some StringProtocol) throws(HTTPError) -> [(String, [UInt8])] {
+        var pairs: [(String, [UInt8])] = []
         for part in text.split(separator: "&", omittingEmptySubsequences: true) {
             let eq = part.firstIndex(of: "=")
             let name = try decode(eq.map { part[..<$0] } ?? part[...], plusIsSpace: true)
-            let value = try decode(eq.map { part[part.index(after: $0)...] } ?? "", plusIsSpace: true)
+            let value = try decodeBytes(eq.map { part[part.index(after: $0)...] } ?? "", plusIsSpace: true)
             pairs.append((name, value))
         }
         return pairs
