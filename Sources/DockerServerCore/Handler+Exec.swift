@@ -35,6 +35,6 @@ extension Handler {
             if json["Running"] != .bool(true), let code = json["ExitCode"]?.intValue { return code }
             services.sleep(milliseconds: attempt < 10 ? 5 : 50)
         }
-        throw HTTPError(502, "exec in container \(container): the engine did not report an exit code", reason: "engine_error")
+        throw HTTPError(502, "exec in container \(container): the engine did not report an exit code", reason: .engineError)
     }
 }

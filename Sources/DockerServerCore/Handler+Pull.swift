@@ -40,9 +40,9 @@ extension Handler {
         let lower = message.lowercased()
         let missing = ["not found", "manifest unknown", "does not exist", "no such image", "name unknown"]
         if status == 404 || missing.contains(where: lower.contains) {
-            return HTTPError(404, "\(context): image not found: \(message)", reason: "image_not_found")
+            return HTTPError(404, "\(context): image not found: \(message)", reason: .imageNotFound)
         }
-        if status == 400 { return HTTPError(400, "\(context): \(message)", reason: "bad_image") }
-        return HTTPError(502, "\(context): \(message)", reason: "pull_failed")
+        if status == 400 { return HTTPError(400, "\(context): \(message)", reason: .badImage) }
+        return HTTPError(502, "\(context): \(message)", reason: .pullFailed)
     }
 }

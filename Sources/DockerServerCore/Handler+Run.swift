@@ -32,18 +32,18 @@ extension Handler {
             // the container rather than leave it running unwatched; with `remove` the engine
             // then deletes it.
             _ = try? engine.call(EngineAPI.kill(id), timeoutSeconds: engineTimeoutSeconds)
-            if error.reason == "engine_timeout" {
+            if error.reason == .engineTimeout {
                 throw HTTPError(504, "\(options.name) did not exit within \(Limits.attachedRunTimeoutSeconds) s; it was killed",
-                                reason: "run_timeout")
+                                reason: .runTimeout)
             }
-            if error.reason == "client_gone" {
+            if error.reason == .clientGone {
                 throw HTTPError(499, "the client left during the run of \(options.name): its container was killed\(options.remove ? " (and removed)" : "")",
-                                reason: "client_gone")
+                                reason: .clientGone)
             }
             throw error
         }
         guard let result = try? JSON.parse(waited), let exitCode = result["StatusCode"]?.intValue else {
-            throw HTTPError(502, "waiting for \(options.name): unexpected engine answer", reason: "engine_error")
+            throw HTTPError(502, "waiting for \(options.name): unexpected engine answer", reason: .engineError)
         }
         return HTTPResponse(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType)], bodyParts: output.jsonParts(
             [("id", .string(id)), ("name", .string(options.name)), ("exitCode", .int(exitCode))]))
@@ -60,10 +60,10 @@ extension Handler {
         }
         guard answer.status == 201, let id = answer.json?["Id"]?.stringValue, ContainerReference.isValid(id) else {
             if answer.status == 409 {
-                throw HTTPError(409, "container name \"\(options.name)\" is already in use: \(answer.message)", reason: "name_in_use")
+                throw HTTPError(409, "container name \"\(options.name)\" is already in use: \(answer.message)", reason: .nameInUse)
             }
             if answer.status == 404 {
-                throw HTTPError(404, "creating \(options.name): image not found: \(answer.message)", reason: "image_not_found")
+                throw HTTPError(404, "creating \(options.name): image not found: \(answer.message)", reason: .imageNotFound)
             }
             throw EngineErrors.map(answer, context: "creating container \(options.name)")
         }

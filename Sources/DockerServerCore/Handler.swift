@@ -41,7 +41,7 @@ public struct Handler {
         case .logs, .pull: break  // logs negotiate JSON or text; a pull answers with no body
         default:
             guard ContentNegotiation.choose(["application/json"], accept: accept) != nil else {
-                throw HTTPError(406, "the Accept field does not allow application/json, the only form of this answer", reason: "not_acceptable")
+                throw HTTPError(406, "the Accept field does not allow application/json, the only form of this answer", reason: .notAcceptable)
             }
         }
         switch route {
@@ -60,7 +60,7 @@ public struct Handler {
             return try exec(container, ExecOptions(fields: fields))
         case .remove(let container):
             guard let volumes = target.query("volumes").map({ $0.isEmpty ? true : RequestFields.parseBool($0) }) ?? false else {
-                throw HTTPError.badRequest("query volumes must be a boolean, got \"\(target.query("volumes") ?? "")\"", reason: "bad_query")
+                throw HTTPError.badRequest("query volumes must be a boolean, got \"\(target.query("volumes") ?? "")\"", reason: .badQuery)
             }
             return try remove(container, volumes: volumes)
         }
@@ -74,7 +74,7 @@ public struct Handler {
         guard stream.status == 200 else {
             // The list exists on every engine: a 404 means DOCKER_HOST is not a Docker engine.
             if stream.status == 404 {
-                throw HTTPError(502, "listing containers: the engine answered 404; is DOCKER_HOST a Docker engine?", reason: "engine_error")
+                throw HTTPError(502, "listing containers: the engine answered 404; is DOCKER_HOST a Docker engine?", reason: .engineError)
             }
             throw EngineErrors.map(try stream.response(), context: "listing containers")
         }
@@ -109,7 +109,7 @@ public struct Handler {
             services.sleep(milliseconds: 100)
         }
         throw HTTPError(409, "removing container \(container): the engine is still removing it after \(engineTimeoutSeconds) s",
-                        reason: "removal_in_progress")
+                        reason: .removalInProgress)
     }
 
     /// Reads a non-JSON stream into stdout/stderr (`multiplexed` unless the TTY was on).

@@ -80,7 +80,7 @@ public final class Connection: ResponseStream {
             guard let request else { return 1 }
             try respond(to: request)
         } catch {
-            if error.reason == "client_gone" {
+            if error.reason == .clientGone {
                 clientGone = true
                 logger.log(.info, "client_gone", [("client", client), ("method", method), ("path", path), ("detail", error.message)])
             } else {
@@ -88,7 +88,7 @@ public final class Connection: ResponseStream {
                 if buffer.starts(with: Array("HEAD ".utf8)) { omitBody = true }
                 send(error: error)
             }
-            timedOut = error.reason == "read_timeout"
+            timedOut = error.reason == .readTimeout
         }
         finish()
         return clientGone || timedOut || status == 0 ? 1 : 0
@@ -105,7 +105,7 @@ public final class Connection: ResponseStream {
             buffer.append(contentsOf: bytes)
             return true
         case .timedOut:
-            throw HTTPError(408, "request not received within \(config.readTimeoutSeconds) s", reason: "read_timeout")
+            throw HTTPError(408, "request not received within \(config.readTimeoutSeconds) s", reason: .readTimeout)
         case .endOfFile, .hangup, .failed:
             return false
         }
@@ -121,7 +121,7 @@ public final class Connection: ResponseStream {
             }
             guard try receive(deadline: deadline) else {
                 if buffer.allSatisfy({ $0 == 0x0D || $0 == 0x0A }) { return nil }
-                throw HTTPError.badRequest("connection closed before the request header section was complete", reason: "incomplete_request")
+                throw HTTPError.badRequest("connection closed before the request header section was complete", reason: .incompleteRequest)
             }
         }
         guard let (head, bodyOffset) = parsed else { return nil }
@@ -132,11 +132,11 @@ public final class Connection: ResponseStream {
         let framing = try RequestHeadParser.framing(of: head)
         try authenticate(head)
         if case .length(let n) = framing, n > config.maxBodyBytes {
-            throw HTTPError(413, "request body of \(n) bytes is larger than the limit of \(config.maxBodyBytes) bytes", reason: "body_too_large")
+            throw HTTPError(413, "request body of \(n) bytes is larger than the limit of \(config.maxBodyBytes) bytes", reason: .bodyTooLarge)
         }
         if let expect = head.field("expect") {
             guard expect.lowercased() == "100-continue" else {
-                throw HTTPError(417, "unsupported expectation \"\(expect)\"", reason: "bad_expect")
+                throw HTTPError(417, "unsupported expectation \"\(expect)\"", reason: .badExpect)
             }
             if framing != .none, buffer.count == bodyOffset, head.minorVersion == 1 {
                 clientWrite(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
@@ -150,18 +150,18 @@ public final class Connection: ResponseStream {
         case .length(let n):
             while buffer.count < n {
                 guard try receive(deadline: deadline) else {
-                    throw HTTPError.badRequest("connection closed after \(buffer.count) of \(n) body bytes", reason: "incomplete_body")
+                    throw HTTPError.badRequest("connection closed after \(buffer.count) of \(n) body bytes", reason: .incompleteBody)
                 }
             }
             body = Array(buffer.prefix(n))
         case .chunked:
+            var decoder = ChunkedDecoder(maxBodyBytes: config.maxBodyBytes)
             while true {
-                if case let .complete(decoded, _) = try ChunkedDecoder.decode(buffer, maxBodyBytes: config.maxBodyBytes) {
-                    body = decoded
-                    break
-                }
+                body += try decoder.requestBody(buffer)
+                buffer.removeAll(keepingCapacity: true)
+                if decoder.isDone { break }
                 guard try receive(deadline: deadline) else {
-                    throw HTTPError.badRequest("connection closed inside the chunked body", reason: "incomplete_body")
+                    throw HTTPError.badRequest("connection closed inside the chunked body", reason: .incompleteBody)
                 }
             }
         }
@@ -174,7 +174,7 @@ public final class Connection: ResponseStream {
         let (token, problem) = TokenSource.resolve(config: config, environment: environment)
         guard let token else {
             logger.log(.error, "no_token", [("detail", problem ?? "")])
-            throw HTTPError(503, "the server has no API token configured; it refuses every request until one is set", reason: "no_token")
+            throw HTTPError(503, "the server has no API token configured; it refuses every request until one is set", reason: .noToken)
         }
         // One locked counter per client address (SPEC §6): failed authentications are limited
         // (past the limit the token is not even compared), then the request's class is counted.
@@ -196,23 +196,23 @@ public final class Connection: ResponseStream {
         if case let .authRefused(decision) = admission {
             rateHeaders = RateLimit.headers(decision)
             throw HTTPError(429, "too many failed authentications from \(client): at most \(decision.limit) per \(config.rateWindowSeconds) s; retry in \(decision.resetSeconds) s",
-                            reason: "auth_rate_limited")
+                            reason: .authRateLimited)
         }
         if case let .authenticated(decision?) = admission, let rateClass {
             rateHeaders = RateLimit.headers(decision)
             guard decision.allowed else {
                 throw HTTPError(429, "rate limit of \(decision.limit) \(rateClass.operations) requests per \(config.rateWindowSeconds) s exceeded for \(client); retry in \(decision.resetSeconds) s",
-                                reason: "rate_limited")
+                                reason: .rateLimited)
             }
         }
         switch outcome {
         case .accepted:
             return
         case .missing:
-            throw HTTPError(401, "authentication required: send Authorization: Bearer TOKEN or Basic credentials", reason: "auth_missing",
+            throw HTTPError(401, "authentication required: send Authorization: Bearer TOKEN or Basic credentials", reason: .authMissing,
                             headers: [("WWW-Authenticate", Authenticator.challenge)])
         case .rejected:
-            throw HTTPError(401, "invalid token", reason: "auth_failed", headers: [("WWW-Authenticate", Authenticator.challenge)])
+            throw HTTPError(401, "invalid token", reason: .authFailed, headers: [("WWW-Authenticate", Authenticator.challenge)])
         }
     }
 
@@ -223,11 +223,11 @@ public final class Connection: ResponseStream {
             // It did not route: parse again for the error that says why.
             let target = try RequestTarget(request.head.target)
             _ = try Router.route(method: request.head.method, path: target.path)
-            throw HTTPError(500, "request routed on the second parse only", reason: "bug")
+            throw HTTPError(500, "request routed on the second parse only", reason: .bug)
         }
         let engineEndpoint: EngineEndpoint
         do { engineEndpoint = try EngineEndpoint(config.dockerHost) } catch {
-            throw HTTPError(503, error.message, reason: "engine_unreachable")
+            throw HTTPError(503, error.message, reason: .engineUnreachable)
         }
         let watch: Int32? = Syscalls.isSocket(input) ? input : nil
         let handler = Handler(engine: EngineClient(endpoint: engineEndpoint, clientWatchFD: watch), services: SystemServices(),
@@ -298,9 +298,9 @@ public final class Connection: ResponseStream {
             response.headers.append(("X-Error", String(text.prefix(1024))))
         }
         if error.status >= 500 {
-            logger.log(.error, error.reason, [("client", client), ("method", method), ("path", path), ("detail", error.message)])
+            logger.log(.error, error.reason.rawValue, [("client", client), ("method", method), ("path", path), ("detail", error.message)])
         } else if error.status == 401 || error.status == 429 {
-            logger.log(.warn, error.reason, [("client", client), ("method", method), ("path", path)])
+            logger.log(.warn, error.reason.rawValue, [("client", client), ("method", method), ("path", path)])
         }
         send(response)
     }
@@ -326,9 +326,9 @@ public final class Connection: ResponseStream {
     /// us=…`; `class=sweep` for the clean-up), which `scripts/bench.sh` reads.
     func timed<T>(_ step: String, _ body: () -> T) -> T {
         guard logger.enabled(.debug) else { return body() }
-        let start = Syscalls.monotonicMicroseconds()
+        let start = Syscalls.monotonicNanoseconds()
         let result = body()
-        logger.log(.debug, "ratelimit", [("class", step), ("us", String(Syscalls.monotonicMicroseconds() - start))])
+        logger.log(.debug, "ratelimit", [("class", step), ("us", String((Syscalls.monotonicNanoseconds() - start) / 1000))])
         return result
     }
 

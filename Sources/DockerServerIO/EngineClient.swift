@@ -58,7 +58,7 @@ public final class EngineClient: EngineTransport {
     }
 
     func unreachable(_ why: String) -> HTTPError {
-        HTTPError(503, "the Docker engine at \(endpoint.description) is unreachable: \(why)", reason: "engine_unreachable")
+        HTTPError(503, "the Docker engine at \(endpoint.description) is unreachable: \(why)", reason: .engineUnreachable)
     }
 
     /// Connects before `deadline` (monotonic ms).
@@ -169,7 +169,7 @@ final class EngineSocketStream: EngineStream {
     var buffer: [UInt8] = []
     var head = HTTPResponseHead(status: 0, fields: [])
     var framing = ResponseFraming.untilClose
-    var chunked = ChunkedStreamDecoder()
+    var chunked = ChunkedDecoder()
     var finished = false
     var closed = false
 
@@ -189,9 +189,9 @@ final class EngineSocketStream: EngineStream {
         case .data(let bytes): return bytes
         case .endOfFile: return nil
         case .timedOut:
-            throw HTTPError(504, "the Docker engine at \(endpoint) did not answer within \(timeoutSeconds) s", reason: "engine_timeout")
-        case .hangup: throw HTTPError(499, "the client closed the connection", reason: "client_gone")
-        case .failed(let code): throw HTTPError(502, "reading from the Docker engine failed: \(Syscalls.errorText(code))", reason: "engine_io")
+            throw HTTPError(504, "the Docker engine at \(endpoint) did not answer within \(timeoutSeconds) s", reason: .engineTimeout)
+        case .hangup: throw HTTPError(499, "the client closed the connection", reason: .clientGone)
+        case .failed(let code): throw HTTPError(502, "reading from the Docker engine failed: \(Syscalls.errorText(code))", reason: .engineIo)
         }
     }
 
@@ -205,7 +205,7 @@ final class EngineSocketStream: EngineStream {
                 return
             }
             guard let bytes = try receive() else {
-                throw HTTPError(502, "the Docker engine at \(endpoint) closed the connection without an answer", reason: "engine_protocol")
+                throw HTTPError(502, "the Docker engine at \(endpoint) closed the connection without an answer", reason: .engineProtocol)
             }
             buffer.append(contentsOf: bytes)
         }
@@ -218,7 +218,7 @@ final class EngineSocketStream: EngineStream {
                 guard let received = try receive() else {
                     finished = true
                     if case .untilClose = framing { return nil }
-                    throw HTTPError(502, "the Docker engine closed the connection mid-answer", reason: "engine_protocol")
+                    throw HTTPError(502, "the Docker engine closed the connection mid-answer", reason: .engineProtocol)
                 }
                 bytes = received
             } else {
@@ -234,7 +234,10 @@ final class EngineSocketStream: EngineStream {
                 if remaining - take == 0 { finished = true }
                 if take > 0 { return Array(bytes[0..<take]) }
             case .chunked:
-                let data = try chunked.feed(bytes)
+                let data: [UInt8]
+                do { data = try chunked.feed(bytes) } catch {
+                    throw HTTPError(502, "the Docker engine sent invalid chunked framing", reason: .engineProtocol)
+                }
                 if chunked.isDone { finished = true }
                 if !data.isEmpty { return data }
             }
@@ -258,8 +261,8 @@ final class EngineSocketStream: EngineStream {
         let stall = deadline.map { max(1, $0 - Syscalls.monotonicMs()) } ?? Int64(Limits.defaultEngineTimeoutSeconds) * 1000
         switch Syscalls.writeAll(fd, bytes, stallTimeoutMs: stall) {
         case .written: return
-        case .stalled: throw HTTPError(504, "the Docker engine at \(endpoint) took no input", reason: "engine_timeout")
-        case .failed: throw HTTPError(502, "writing to the Docker engine failed: \(Syscalls.errorText(errno))", reason: "engine_io")
+        case .stalled: throw HTTPError(504, "the Docker engine at \(endpoint) took no input", reason: .engineTimeout)
+        case .failed: throw HTTPError(502, "writing to the Docker engine failed: \(Syscalls.errorText(errno))", reason: .engineIo)
         }
     }
 

@@ -12,6 +12,8 @@ import DockerServerCore
 /// counters (see `RateLimit.epochFolder` for the layout that makes them cheap to find).
 public final class RateLimiter {
     let root: String
+    /// `<folder>/ratelimit`, opened and checked once (docs/DESIGN.md "Files").
+    lazy var rootFolder: Result<Int32, SafeFiles.Refusal> = SafeFiles.openFolder(root, create: true)
     let windowSeconds: Int
     let windowMs: Int
     let logger: Logger
@@ -75,9 +77,19 @@ public final class RateLimiter {
         return admission ?? (authenticate() ? .authenticated(nil) : .authFailed)
     }
 
-    /// The path of counter `name` in the folder of `epoch`.
+    /// The path of counter `name` in the folder of `epoch`, for messages.
     func path(_ epoch: Int, _ name: String) -> String {
         root + "/" + RateLimit.epochFolder(windowSeconds: windowSeconds, epoch: epoch) + "/" + name
+    }
+
+    /// Opens counter `name` of `epoch` (creating it and its folder when `create`), checked.
+    func openCounter(_ epoch: Int, _ name: String, create: Bool) -> Result<Int32, SafeFiles.Refusal> {
+        guard case .success(let rootFD) = rootFolder else { return rootFolder }
+        let folderName = RateLimit.epochFolder(windowSeconds: windowSeconds, epoch: epoch)
+        let folder = SafeFiles.openSubfolder(in: rootFD, folderName, create: create, shownPath: root + "/" + folderName)
+        guard case .success(let folderFD) = folder else { return folder }
+        defer { close(folderFD) }
+        return SafeFiles.openFile(in: folderFD, name, flags: O_RDWR | (create ? O_CREAT : 0), shownPath: path(epoch, name))
     }
 
     /// Opens (creating folders as needed) and locks counter `name` in the current epoch's
@@ -88,16 +100,13 @@ public final class RateLimiter {
     func withCounter(_ name: String, _ body: (inout RateLimit.Counts, _ nowMs: Int) -> Bool) -> Bool {
         var epoch = RateLimit.epoch(windowSeconds: windowSeconds, nowMs: RateLimiter.nowMs())
         for _ in 0..<8 {
-            let path = path(epoch, name)
-            var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-            if fd < 0 && errno == ENOENT {
-                let folderError = Syscalls.makeFolders(upTo: path, mode: 0o700)
-                fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-                if fd < 0, errno == ENOENT, let folderError { errno = folderError }  // say why mkdir failed
+            let fd: Int32
+            switch openCounter(epoch, name, create: true) {
+            case .success(let opened): fd = opened
+            case .failure(let refusal): return fail(refusal.message)
             }
-            guard fd >= 0 else { return fail("cannot open rate-limit counter", path) }
             defer { close(fd) }
-            guard Self.lock(fd) else { return fail("cannot lock rate-limit counter", path) }
+            guard Self.lock(fd) else { return fail("cannot lock rate-limit counter \(path(epoch, name)): \(Syscalls.errorText(errno))") }
             // The time is read under the lock: a process that waited for it (or stalled) decides
             // with the present, in the present epoch's folder.
             let now = RateLimiter.nowMs()
@@ -108,7 +117,7 @@ public final class RateLimiter {
             }
             // Removed by a clean-up between our open and our lock: start again on a new file.
             var st = stat()
-            guard fstat(fd, &st) == 0 else { return fail("cannot stat rate-limit counter", path) }
+            guard fstat(fd, &st) == 0 else { return fail("cannot stat rate-limit counter \(path(epoch, name)): \(Syscalls.errorText(errno))") }
             if st.st_nlink == 0 { continue }
             let bytes = Self.read(fd, size: Int(st.st_size))
             var counts: RateLimit.Counts
@@ -120,25 +129,26 @@ public final class RateLimiter {
                 continue
             case .counts(let recorded):
                 counts = recorded
-                if bytes.isEmpty, let previous = takeOver(self.path(epoch - 1, name)) {
+                if bytes.isEmpty, let previous = takeOver(epoch - 1, name) {
                     counts = previous
                     tookOver = true
                 }
             }
             if body(&counts, now) || tookOver {
                 let out = RateLimit.serialize(.counts(counts))
-                guard Self.replace(fd, with: out, oldSize: Int(st.st_size)) else { return fail("cannot write rate-limit counter", path) }
+                guard Self.replace(fd, with: out, oldSize: Int(st.st_size)) else {
+                    return fail("cannot write rate-limit counter \(path(epoch, name)): \(Syscalls.errorText(errno))")
+                }
             }
             return true
         }
-        return fail("rate-limit counter keeps moving", path(epoch, name))
+        return fail("rate-limit counter \(path(epoch, name)) keeps moving")
     }
 
-    /// The counts of the previous epoch's counter at `path`, which is marked `moved` under its
-    /// lock; nil when there is none.
-    func takeOver(_ path: String) -> RateLimit.Counts? {
-        let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return nil }
+    /// The counts of counter `name` of `epoch`, which is marked `moved` under its lock; nil
+    /// when there is none.
+    func takeOver(_ epoch: Int, _ name: String) -> RateLimit.Counts? {
+        guard case .success(let fd) = openCounter(epoch, name, create: false) else { return nil }
         defer { close(fd) }
         var st = stat()
         guard Self.lock(fd), fstat(fd, &st) == 0,
@@ -153,33 +163,37 @@ public final class RateLimiter {
     /// missed while idle), found by listing `<folder>/ratelimit`. Emptied folders are removed.
     /// Run after the answer was sent.
     public func sweep() {
+        guard case .success(let rootFD) = rootFolder else { return }
         let now = RateLimiter.nowMs()
         let epoch = RateLimit.epoch(windowSeconds: windowSeconds, nowMs: now)
-        var budget = clear(RateLimit.epochFolder(windowSeconds: windowSeconds, epoch: epoch - 2), budget: Self.sweepFiles)
-        guard budget > 0, now % 16 == 0, let top = opendir(root) else { return }
+        var budget = clear(RateLimit.epochFolder(windowSeconds: windowSeconds, epoch: epoch - 2), in: rootFD, budget: Self.sweepFiles)
+        guard budget > 0, now % 16 == 0, let top = fdopendir(dup(rootFD)) else { return }
         defer { closedir(top) }
         while budget > 0, let entry = readdir(top) {
             let folder = Syscalls.name(of: entry)
-            if RateLimit.isExpiredFolder(folder, nowMs: now) { budget = clear(folder, budget: budget) }
+            if RateLimit.isExpiredFolder(folder, nowMs: now) { budget = clear(folder, in: rootFD, budget: budget) }
         }
     }
 
     /// Deletes up to `budget` files of expired epoch folder `folder`, and the folder once
     /// empty. - Returns: the budget left.
-    func clear(_ folder: String, budget: Int) -> Int {
-        guard let dir = opendir(root + "/" + folder) else { return budget }
-        let dirFD = dirfd(dir)
+    func clear(_ folder: String, in rootFD: Int32, budget: Int) -> Int {
+        let fd = openat(rootFD, folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0, let dir = fdopendir(fd) else {
+            if fd >= 0 { close(fd) }
+            return budget
+        }
         var budget = budget
         var emptied = true
         while let file = readdir(dir) {
             let name = Syscalls.name(of: file)
             if name == "." || name == ".." { continue }
             guard budget > 0 else { emptied = false; break }
-            unlinkat(dirFD, name, 0)
+            unlinkat(fd, name, 0)
             budget -= 1
         }
         closedir(dir)
-        if emptied { rmdir(root + "/" + folder) }
+        if emptied { unlinkat(rootFD, folder, AT_REMOVEDIR) }
         return budget
     }
 
@@ -210,11 +224,10 @@ public final class RateLimiter {
     }
 
     /// Logs the first failure of this process (fail open, loudly) and returns false.
-    func fail(_ what: String, _ path: String) -> Bool {
-        let code = errno
+    func fail(_ detail: String) -> Bool {
         if !failureLogged {
             failureLogged = true
-            logger.log(.error, "ratelimit_unavailable", [("detail", "\(what) \(path): \(Syscalls.errorText(code)); serving without rate limits")])
+            logger.log(.error, "ratelimit_unavailable", [("detail", "\(detail); serving without rate limits")])
         }
         return false
     }

@@ -7,19 +7,16 @@ public enum Syscalls {
     /// `POLLRDHUP` (Linux, not exported to Swift): the peer closed its writing side.
     static let pollReadHangup: Int32 = 0x2000
 
-    /// Monotonic clock, milliseconds (`clock_gettime(CLOCK_MONOTONIC)`).
-    public static func monotonicMs() -> Int64 {
+    /// Monotonic clock, nanoseconds (`clock_gettime(CLOCK_MONOTONIC)`): the one clock for
+    /// deadlines and durations.
+    public static func monotonicNanoseconds() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
-    /// Monotonic clock, microseconds (for measuring steps).
-    public static func monotonicMicroseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
-    }
+    /// `monotonicNanoseconds` in milliseconds, the unit of deadlines.
+    public static func monotonicMs() -> Int64 { monotonicNanoseconds() / 1_000_000 }
 
     /// Wall clock, Unix nanoseconds (`clock_gettime(CLOCK_REALTIME)`).
     public static func unixNanoseconds() -> Int {
@@ -164,20 +161,6 @@ public enum Syscalls {
         while drained < maxBytes, case let .data(bytes) = read(fd, deadline: deadline) { drained += bytes.count }
     }
 
-    /// `mkdir -p` of the folders above `path` (relative paths included), with `mode` for those
-    /// it creates.
-    /// - Returns: the `errno` of the last `mkdir` that failed other than for existing, or nil.
-    @discardableResult
-    public static func makeFolders(upTo path: String, mode: mode_t) -> Int32? {
-        var prefix = path.hasPrefix("/") ? "" : "."
-        var failure: Int32?
-        for part in path.split(separator: "/", omittingEmptySubsequences: true).dropLast() {
-            prefix += "/" + part
-            if mkdir(prefix, mode) != 0, errno != EEXIST { failure = errno }
-        }
-        return failure
-    }
-
     /// True when `fd` is a socket (`fstat(2)`).
     public static func isSocket(_ fd: Int32) -> Bool {
         var st = stat()
@@ -189,20 +172,6 @@ public enum Syscalls {
         var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
         var remaining = timespec()
         while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
-    }
-
-    /// `count` random bytes from the kernel (`/dev/urandom`).
-    public static func randomBytes(_ count: Int) -> [UInt8] {
-        let fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
-        var bytes = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        while fd >= 0, filled < count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, count - filled) }
-            if n > 0 { filled += n } else if errno != EINTR { break }
-        }
-        if fd >= 0 { close(fd) }
-        precondition(filled == count, "cannot read /dev/urandom")
-        return bytes
     }
 
     /// Reads a whole small file (token files), nil when it cannot be read.
@@ -225,9 +194,10 @@ public struct SystemServices: HandlerServices {
     public func nowNanoseconds() -> Int { Syscalls.unixNanoseconds() }
     public func sleep(milliseconds: Int) { Syscalls.sleep(milliseconds: milliseconds) }
 
-    /// RFC 9562 UUID version 4 from `getrandom(2)`.
+    /// RFC 9562 UUID version 4 from the standard library's system generator (`getrandom(2)`).
     public func uuid() -> String {
-        var b = Syscalls.randomBytes(16)
+        var generator = SystemRandomNumberGenerator()
+        var b = withUnsafeBytes(of: (generator.next() as UInt64, generator.next() as UInt64)) { Array($0) }
         b[6] = (b[6] & 0x0F) | 0x40
         b[8] = (b[8] & 0x3F) | 0x80
         let hex = Array("0123456789abcdef".utf8)

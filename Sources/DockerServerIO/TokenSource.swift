@@ -23,21 +23,12 @@ public enum TokenSource {
     }
 
     static func firstLine(_ bytes: [UInt8]) -> String {
-        String(decoding: bytes.prefix { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self).trimmingCharacters()
+        String(decoding: bytes.prefix { $0 != 0x0A && $0 != 0x0D }.trimmingWhitespace(), as: UTF8.self)
     }
 
     static func check(_ token: String, from source: String) -> (token: String?, problem: String?) {
         if token.isEmpty { return (nil, "the token from \(source) is empty") }
         if token == insecureDefault { return (nil, "the token from \(source) is the insecure default xxxxxx; set a real one") }
         return (token, nil)
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
-        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }

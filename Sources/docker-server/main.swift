@@ -30,7 +30,7 @@ while let pointer = entry.pointee {
         Logger(config: settings, environment: environment).log(.fatal, "bad_configuration", [("detail", message)])
         // A TLS client must not get clear text: with --https asked for, just close.
         if settings.https { exit(100) }
-        let error = HTTPError(503, "docker-server is misconfigured and cannot serve requests; its log says why", reason: "bad_configuration")
+        let error = HTTPError(503, "docker-server is misconfigured and cannot serve requests; its log says why", reason: .badConfiguration)
         Syscalls.setNonBlocking(1)
         Syscalls.writeAll(1, error.response.serialize(date: Logger.httpDate()), stallTimeoutMs: 5000)
         shutdown(1, Int32(SHUT_WR))
@@ -79,6 +79,7 @@ do { command = try Config.parse(arguments: arguments, environment: environment) 
         }
     }
     let logger = Logger(config: config, environment: environment)
+    logger.port = sockets.first.flatMap { Spawner.localPort($0.fd) }
     exit(Spawner(config: config, sockets: sockets, inherited: !inherited.isEmpty,
                  childArguments: Spawner.withoutListen(arguments), logger: logger).run())
 }
@@ -94,6 +95,7 @@ case .serve(let config):
     if !inherited.isEmpty { spawner(config, sockets: inherited, address: nil) }
     do { _ = try EngineEndpoint(config.dockerHost) } catch { fail(error.message) }
     let logger = Logger(config: config, environment: environment)
+    logger.port = Spawner.localPort(0)
     exit(Connection(config: config, environment: environment, logger: logger).serve())
 case .listen(let config):
     // Sockets passed by systemd are served instead of binding the address.

@@ -44,7 +44,7 @@ struct ImageReferenceTests {
     func invalid(text: String) {
         let error = httpError { _ = try ImageReference(text) }
         #expect(error?.status == 400, "\(text)")
-        #expect(error?.reason == "bad_image")
+        #expect(error?.reason == .badImage)
         #expect(error?.message.hasPrefix("invalid image reference \"\(text)\": ") == true)
     }
 
@@ -82,7 +82,7 @@ struct ContainerReferenceTests {
         #expect(!ContainerReference.isValid(name))
         let error = httpError { _ = try ContainerReference.validate(name) }
         #expect(error?.status == 400)
-        #expect(error?.reason == "bad_name")
+        #expect(error?.reason == .badName)
     }
 
     @Test func messageNamesTheRule() {
@@ -130,7 +130,7 @@ struct PortBindingTests {
     func invalid(key: String, value: String) {
         let error = httpError { _ = try PortBinding(host: key, container: value) }
         #expect(error?.status == 400, "\(key) -> \(value)")
-        #expect(error?.reason == "bad_port")
+        #expect(error?.reason == .badPort)
         #expect(error?.message.hasPrefix("invalid port mapping \"\(key)\" -> \"\(value)\": ") == true)
     }
 
@@ -180,7 +180,7 @@ struct VolumeBindingTests {
     func invalid(key: String, value: String) {
         let error = httpError { _ = try VolumeBinding(host: key, container: value) }
         #expect(error?.status == 400, "\(key) -> \(value)")
-        #expect(error?.reason == "bad_volume")
+        #expect(error?.reason == .badVolume)
     }
 }
 
@@ -235,7 +235,7 @@ struct RunOptionsTests {
     func invalidRunsAre400(form: String, reason: String) throws {
         let error = httpError { _ = try RunOptions(fields: Self.fields(form), defaultName: "n") }
         #expect(error?.status == 400)
-        #expect(error?.reason == reason)
+        #expect(error?.reason.rawValue == reason)
     }
 
     @Test func missingImageMessage() throws {
@@ -266,7 +266,7 @@ struct RunOptionsTests {
     @Test func missingDataMessage() throws {
         let error = httpError { _ = try ExecOptions(fields: Self.fields("tty=1")) }
         #expect(error?.message == "field \"data\" (the command to execute) is required")
-        #expect(error?.reason == "missing_data")
+        #expect(error?.reason == .missingData)
     }
 }
 
@@ -305,7 +305,7 @@ struct LogsOptionsTests {
     func invalidQueriesAre400(query: String) {
         let error = httpError { _ = try Self.options("/abc?\(query)") }
         #expect(error?.status == 400)
-        #expect(error?.reason == (query.hasPrefix("since") ? "bad_time" : "bad_query"))
+        #expect(error?.reason == (query.hasPrefix("since") ? .badTime : .badQuery))
     }
 
     @Test func followWithoutTextNamesTheWay() {
@@ -343,7 +343,7 @@ struct LogsOptionsTests {
     func neitherJSONNorTextAcceptableIs406(accept: String) {
         let error = httpError { _ = try Self.options("/abc", accept: accept) }
         #expect(error?.status == 406)
-        #expect(error?.reason == "not_acceptable")
+        #expect(error?.reason == .notAcceptable)
     }
 
     @Test func followWithAcceptTextPlain() throws {
@@ -545,7 +545,7 @@ struct EngineAPITests {
     func errorMapping(status: Int, body: String, mapped: Int, reason: String, message: String) {
         let error = EngineErrors.map(EngineResponse(status: status, body: bytes(body)), context: "ctx")
         #expect(error.status == mapped)
-        #expect(error.reason == reason)
+        #expect(error.reason.rawValue == reason)
         #expect(error.message == message)
     }
 }

@@ -40,7 +40,7 @@ struct RequestHeadParserTests {
     func bareLFIs400(text: String) {
         let error = httpError { _ = try RequestHeadParser.parse(bytes(text), maxHeaderBytes: Limits.maxHeaderBytes) }
         #expect(error?.status == 400)
-        #expect(error?.reason == "bad_line_ending")
+        #expect(error?.reason == .badLineEnding)
     }
 
     @Test func leadingEmptyLinesIgnored() throws {
@@ -124,7 +124,7 @@ struct RequestHeadParserTests {
     func otherMajorVersionsAre505(version: String) {
         let error = httpError { _ = try parseHead("GET / \(version)\r\nHost: a\r\n\r\n") }
         #expect(error?.status == 505)
-        #expect(error?.reason == "bad_version")
+        #expect(error?.reason == .badVersion)
     }
 
     @Test func higherMinorVersionIsReadAsHTTP11() throws {
@@ -151,7 +151,7 @@ struct RequestHeadParserTests {
         text += [UInt8](repeating: UInt8(ascii: "a"), count: Limits.maxHeaderBytes + 16)
         let error = httpError { _ = try RequestHeadParser.parse(text, maxHeaderBytes: Limits.maxHeaderBytes) }
         #expect(error?.status == 431)
-        #expect(error?.reason == "headers_too_large")
+        #expect(error?.reason == .headersTooLarge)
     }
 
     @Test func incompleteHeadUnder16KiBNeedsMore() throws {
@@ -277,7 +277,7 @@ struct FramingTests {
         for order in ["Content-Length: 5\r\nTransfer-Encoding: chunked", "Transfer-Encoding: chunked\r\nContent-Length: 5"] {
             let error = httpError { _ = try framing("PUT / HTTP/1.1\r\nHost: a\r\n\(order)\r\n\r\n") }
             #expect(error?.status == 400)
-            #expect(error?.reason == "cl_and_te")
+            #expect(error?.reason == .clAndTe)
         }
     }
 
@@ -290,7 +290,7 @@ struct FramingTests {
     func otherCodingsBeforeChunkedAre501(fields: String) {
         let error = httpError { _ = try framing("PUT / HTTP/1.1\r\nHost: a\r\n\(fields)\r\n\r\n") }
         #expect(error?.status == 501)
-        #expect(error?.reason == "te_unsupported")
+        #expect(error?.reason == .teUnsupported)
     }
 
     @Test(arguments: ["gzip", "chunked, gzip", "identity", ""])
@@ -360,7 +360,7 @@ struct ChunkedDecoderTests {
     @Test func bodyPastTheLimitIs413() {
         let error = httpError { _ = try ChunkedDecoder.decode(bytes("5\r\nhello\r\n6\r\nworld!\r\n0\r\n\r\n"), maxBodyBytes: 10) }
         #expect(error?.status == 413)
-        #expect(error?.reason == "body_too_large")
+        #expect(error?.reason == .bodyTooLarge)
         #expect(error?.message == "request body larger than 10 bytes")
     }
 
@@ -392,7 +392,7 @@ struct ChunkedDecoderTests {
     func invalidChunkSizeLineIs400(text: String) {
         let error = httpError { _ = try ChunkedDecoder.decode(bytes(text), maxBodyBytes: 100) }
         #expect(error?.status == 400)
-        #expect(error?.reason == "bad_chunk")
+        #expect(error?.reason == .badChunk)
     }
 
     @Test(arguments: ["000000005\r\nhello\r\n0\r\n\r\n", "5;a\r\nhello\r\n00;b=c\r\n\r\n", "5 ; a = b ;c=\"q\\\"\"\r\nhello\r\n0\r\n\r\n",
@@ -425,7 +425,7 @@ struct ChunkedDecoderTests {
 
 // MARK: - Responses from the engine
 
-@Suite("ResponseHeadParser and ChunkedStreamDecoder")
+@Suite("ResponseHeadParser and the incremental ChunkedDecoder")
 struct ResponseParsingTests {
     @Test func parsesAResponseHead() throws {
         let text = bytes("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
@@ -444,7 +444,7 @@ struct ResponseParsingTests {
         let text = bytes("HTTP/1.1 200 OK\r\nX: " + String(repeating: "a", count: 100))
         let error = httpError { _ = try ResponseHeadParser.parse(text, maxBytes: 64) }
         #expect(error?.status == 502)
-        #expect(error?.reason == "engine_protocol")
+        #expect(error?.reason == .engineProtocol)
     }
 
     @Test(arguments: ["HTTP/2 200 OK\r\n\r\n", "HTTP/1.1 20 OK\r\n\r\n", "HTTP/1.1 abc OK\r\n\r\n", "garbage\r\n\r\n", "HTTP/1.1 200 OK\r\nno colon\r\n\r\n"])
@@ -472,7 +472,7 @@ struct ResponseParsingTests {
 
     @Test func streamDecoderByteByByte() throws {
         let input = bytes(ChunkedDecoderTests.withExtensionsAndTrailers)
-        var decoder = ChunkedStreamDecoder()
+        var decoder = ChunkedDecoder()
         var out: [UInt8] = []
         for b in input {
             #expect(!decoder.isDone)
@@ -483,7 +483,7 @@ struct ResponseParsingTests {
     }
 
     @Test func streamDecoderWholeAndIgnoresBytesAfterTheEnd() throws {
-        var decoder = ChunkedStreamDecoder()
+        var decoder = ChunkedDecoder()
         let out = try decoder.feed(bytes("3\r\nabc\r\n0\r\n\r\nJUNK"))
         #expect(out == bytes("abc"))
         #expect(decoder.isDone)
@@ -491,7 +491,7 @@ struct ResponseParsingTests {
     }
 
     @Test func streamDecoderAcceptsLargeChunks() throws {
-        var decoder = ChunkedStreamDecoder()
+        var decoder = ChunkedDecoder()
         let payload = [UInt8](repeating: 7, count: 70000)
         var out = try decoder.feed(bytes("11170\r\n") + payload.prefix(30000))
         out += try decoder.feed(payload.dropFirst(30000) + bytes("\r\n0\r\n\r\n"))
@@ -499,10 +499,18 @@ struct ResponseParsingTests {
         #expect(decoder.isDone)
     }
 
-    @Test(arguments: ["zz\r\n", "\r\n", "3\r\nabcX\r\n", "1234567890abcdef0\r\n"])
+    @Test(arguments: ["zz\r\n", "\r\n", "3\r\nabcX\r\n", " 3\r\nabc\r\n", "3 \r\nabc\r\n", "3\nabc\r\n", "3\r\nabc\n"])
     func streamDecoderRejectsBadFraming(text: String) {
-        var decoder = ChunkedStreamDecoder()
-        #expect(httpStatus { _ = try decoder.feed(bytes(text)) } == 502)
+        var decoder = ChunkedDecoder()
+        #expect(throws: ChunkedDecoder.Failure.self) { _ = try decoder.feed(bytes(text)) }
+    }
+
+    @Test func oneDecoderForBothSides() {
+        // Sizes past an Int, or past the request's limit, are too large rather than malformed.
+        var engine = ChunkedDecoder()
+        #expect(throws: ChunkedDecoder.Failure.tooLarge) { _ = try engine.feed(bytes("1234567890abcdef0\r\n")) }
+        var request = ChunkedDecoder(maxBodyBytes: 10)
+        #expect(throws: ChunkedDecoder.Failure.tooLarge) { _ = try request.feed(bytes("b\r\n")) }
     }
 }
 
@@ -561,7 +569,7 @@ struct HTTPResponseTests {
     }
 
     @Test func errorResponse() {
-        let error = HTTPError(405, "method PATCH not allowed here; allowed: GET, PUT", reason: "bad_method", headers: [("Allow", "GET, PUT")])
+        let error = HTTPError(405, "method PATCH not allowed here; allowed: GET, PUT", reason: .badMethod, headers: [("Allow", "GET, PUT")])
         let response = error.response
         #expect(response.status == 405)
         #expect(response.headers.map { "\($0.0): \($0.1)" } == ["Content-Type: application/json; charset=utf-8", "Allow: GET, PUT"])
@@ -569,12 +577,14 @@ struct HTTPResponseTests {
     }
 
     @Test func errorBodyEscapesTheMessage() {
-        #expect(String(decoding: HTTPError(400, "bad \"x\"\n").jsonBody, as: UTF8.self) == "{\"code\":400,\"error\":\"bad \\\"x\\\"\\n\"}")
+        #expect(String(decoding: HTTPError.badRequest("bad \"x\"\n").jsonBody, as: UTF8.self) == "{\"code\":400,\"error\":\"bad \\\"x\\\"\\n\"}")
     }
 
     @Test func errorDefaults() {
-        #expect(HTTPError(418, "teapot").reason == "status_418")
-        #expect(HTTPError.badRequest("x") == HTTPError(400, "x", reason: "bad_request"))
-        #expect(HTTPError(400, "x", headers: [("A", "1")]) != HTTPError(400, "x", headers: [("A", "2")]))
+        #expect(HTTPError.badRequest("x") == HTTPError(400, "x", reason: .badRequest))
+        #expect(HTTPError(400, "x", reason: .badField, headers: [("A", "1")]) != HTTPError(400, "x", reason: .badField, headers: [("A", "2")]))
+        // Every reason is a distinct log token of lowercase words.
+        #expect(Set(HTTPError.Reason.allCases.map(\.rawValue)).count == HTTPError.Reason.allCases.count)
+        #expect(HTTPError.Reason.allCases.allSatisfy { $0.rawValue.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || $0.isNumber } })
     }
 }

@@ -78,7 +78,7 @@ struct FieldSchemaTests {
     func unknownFieldNamesTheClosest(field: String, suggestion: String) {
         let error = httpError { _ = try Self.run("image=busybox&\(field)=1") }
         #expect(error?.status == 400)
-        #expect(error?.reason == "unknown_field")
+        #expect(error?.reason == .unknownField)
         #expect(error?.message.hasPrefix("unknown field \"\(field)\" (did you mean \"\(suggestion)\"?); known fields: image, name, ") == true)
     }
 
@@ -92,7 +92,7 @@ struct FieldSchemaTests {
             _ = try RunOptions(fields: RequestFields(body: bytes("{\"image\":\"busybox\",\"rm\":true}"), contentType: "application/json"),
                                defaultName: "n")
         }
-        #expect(error?.reason == "unknown_field")
+        #expect(error?.reason == .unknownField)
         #expect(error?.message.hasPrefix("unknown field \"rm\" (did you mean \"remove\"?)") == true)
     }
 
@@ -106,7 +106,7 @@ struct FieldSchemaTests {
     func wrongShapeIs400(form: String, reason: String) {
         let error = httpError { _ = try Self.run(form) }
         #expect(error?.status == 400)
-        #expect(error?.reason == reason)
+        #expect(error?.reason.rawValue == reason)
     }
 
     @Test func longUnknownNamesAreShortenedInTheMessage() {
@@ -129,7 +129,7 @@ struct FieldSchemaTests {
         #expect(error?.status == 400)
         #expect(error?.message == "field \"input\" is given to an attached run's stdin: not with detach")
         // Only input takes bytes that are not UTF-8.
-        #expect(httpError { _ = try Self.run("image=busybox&name=a%FF") }?.reason == "bad_field")
+        #expect(httpError { _ = try Self.run("image=busybox&name=a%FF") }?.reason == .badField)
     }
 
     @Test(arguments: [("/web", "web"), ("web", "web"), ("/0123abcd", "0123abcd")])

@@ -200,7 +200,7 @@ struct ArgvSplitterTests {
     func badQuotingIs400(text: String, message: String) {
         let error = httpError { _ = try ArgvSplitter.split(text) }
         #expect(error?.status == 400)
-        #expect(error?.reason == "bad_data")
+        #expect(error?.reason == .badData)
         #expect(error?.message == message)
     }
 
@@ -221,7 +221,7 @@ struct ArgvSplitterTests {
     func jsonArrayWithNonStringsIs400(text: String) {
         let error = httpError { _ = try ArgvSplitter.argv(from: text) }
         #expect(error?.status == 400)
-        #expect(error?.reason == "bad_data")
+        #expect(error?.reason == .badData)
     }
 }
 
@@ -285,7 +285,7 @@ struct RequestFieldsTests {
     func duplicatesInFormAre400(form: String, name: String) {
         let error = httpError { _ = try Self.form(form) }
         #expect(error?.status == 400)
-        #expect(error?.reason == "duplicate_field")
+        #expect(error?.reason == .duplicateField)
         #expect(error?.message == "field \"\(name)\" given more than once")
     }
 
@@ -319,7 +319,7 @@ struct RequestFieldsTests {
     func otherContentTypesAre415(contentType: String) {
         let error = httpError { _ = try RequestFields(body: bytes("image=busybox"), contentType: contentType) }
         #expect(error?.status == 415)
-        #expect(error?.reason == "bad_media_type")
+        #expect(error?.reason == .badMediaType)
     }
 
     @Test func blankBodyIsEmptyWhateverItsType() throws {
@@ -398,7 +398,7 @@ struct RequestFieldsTests {
         #expect(httpError { _ = try fields.text("image") }?.message == "field \"image\" must be a single value")
         #expect(httpStatus { _ = try fields.bool("image") } == 400)
         #expect(httpStatus { _ = try fields.map("ports") } == 400)
-        #expect(httpError { _ = try fields.argv() }?.reason == "bad_data")
+        #expect(httpError { _ = try fields.argv() }?.reason == .badData)
     }
 
     @Test func emptyCommandIsNoCommand() throws {
@@ -446,7 +446,7 @@ struct RouterTests {
     func rootMethodNotAllowed(method: String) {
         let error = httpError { _ = try Router.route(method: method, path: "/") }
         #expect(error?.status == 405)
-        #expect(error?.reason == "bad_method")
+        #expect(error?.reason == .badMethod)
         #expect(error?.headers.map { "\($0.0): \($0.1)" } == ["Allow: GET, PUT"])
         #expect(error?.message == "method \(method) not allowed here; allowed: GET, PUT")
     }
@@ -564,7 +564,7 @@ struct TimeParsingTests {
     func anythingElseIs400NamingTheField(text: String) {
         let error = httpError { _ = try Self.engineTime(text) }
         #expect(error?.status == 400)
-        #expect(error?.reason == "bad_time")
+        #expect(error?.reason == .badTime)
         #expect(error?.message.hasPrefix("query since \"") == true)
     }
 

@@ -51,10 +51,10 @@ struct ConnectionTableTests {
     }
 
     @Test func refusalReasons() {
-        #expect(ConnectionTable.Refusal.tooManyConnections.reason == "too_many_connections")
-        #expect(ConnectionTable.Refusal.tooManyFromSource.reason == "too_many_from_source")
-        #expect(ConnectionTable.Refusal.spawnFailed.reason == "spawn_failed")
-        #expect(ConnectionTable.Refusal.stopping.reason == "stopping")
+        #expect(ConnectionTable.Refusal.tooManyConnections.reason == .tooManyConnections)
+        #expect(ConnectionTable.Refusal.tooManyFromSource.reason == .tooManyFromSource)
+        #expect(ConnectionTable.Refusal.spawnFailed.reason == .spawnFailed)
+        #expect(ConnectionTable.Refusal.stopping.reason == .stopping)
     }
 }
 

@@ -11,7 +11,7 @@ func httpError(_ body: () throws -> Void) -> HTTPError? {
     } catch let error as HTTPError {
         return error
     } catch {
-        return HTTPError(-1, "unexpected error type: \(error)")
+        return HTTPError(-1, "unexpected error type: \(error)", reason: .bug)
     }
 }
 

@@ -301,6 +301,9 @@ eq "empty input: no output, exit 1" "$answer" "rc=1"
 . Tests/e2e/defects.sh
 
 # ---------------------------------------------------------------------------------------
+. Tests/e2e/files.sh
+
+# ---------------------------------------------------------------------------------------
 echo "# --listen (the spawner)"
 P2=$(free_port)
 "$BIN" --listen "127.0.0.1:$P2" --token_file "$STATE/token" --max_connections 4 --log_file "$LOG" &

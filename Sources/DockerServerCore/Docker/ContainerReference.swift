@@ -23,7 +23,7 @@ public enum ContainerReference {
             let shown = s.count > 64 ? String(s.prefix(64)) + "…" : s
             let source = field.map { "field \"\($0)\": " } ?? ""
             throw HTTPError.badRequest("\(source)invalid \(what) \"\(shown)\": must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most \(maxLength) characters, a leading / allowed)",
-                                       reason: "bad_name")
+                                       reason: .badName)
         }
         return name
     }

@@ -37,10 +37,8 @@ public struct EngineResponse: Sendable {
     /// whitespace (line breaks included).
     public var message: String {
         if let text = json?["message"]?.stringValue { return text }
-        var text = Substring(String(decoding: body.prefix(1000), as: UTF8.self))
-        while let c = text.first, c.isWhitespace { text = text.dropFirst() }
-        while let c = text.last, c.isWhitespace { text = text.dropLast() }
-        return text.isEmpty ? "engine answered \(status)" : String(text)
+        let text = String(decoding: body.prefix(1000).trimmingWhitespace(newlines: true), as: UTF8.self)
+        return text.isEmpty ? "engine answered \(status)" : text
     }
 }
 

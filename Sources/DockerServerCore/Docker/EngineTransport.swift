@@ -50,7 +50,7 @@ extension EngineStream {
         var body: [UInt8] = []
         while let chunk = try read() {
             body.append(contentsOf: chunk)
-            if body.count > limit { throw HTTPError(502, "engine answer larger than \(limit) bytes", reason: "engine_too_large") }
+            if body.count > limit { throw HTTPError(502, "engine answer larger than \(limit) bytes", reason: .engineTooLarge) }
         }
         return body
     }
@@ -77,20 +77,20 @@ public enum EngineErrors {
         let message = response.message
         let lower = message.lowercased()
         if lower.contains("port is already allocated") || lower.contains("address already in use") {
-            return HTTPError(409, "\(context): host port already in use: \(message)", reason: "port_in_use")
+            return HTTPError(409, "\(context): host port already in use: \(message)", reason: .portInUse)
         }
         if lower.contains("cannot assign requested address") {
             return HTTPError(400, "\(context): the host address of a port binding is not an address of this machine: \(message)",
-                             reason: "bad_host_address")
+                             reason: .badHostAddress)
         }
         switch response.status {
-        case 400: return HTTPError(400, "\(context): \(message)", reason: "engine_bad_request")
-        case 404: return HTTPError(404, "\(context): \(message)", reason: "not_found")
-        case 409: return HTTPError(409, "\(context): \(message)", reason: "conflict")
+        case 400: return HTTPError(400, "\(context): \(message)", reason: .engineBadRequest)
+        case 404: return HTTPError(404, "\(context): \(message)", reason: .notFound)
+        case 409: return HTTPError(409, "\(context): \(message)", reason: .conflict)
         default:
-            if lower.contains("no such container") { return HTTPError(404, "\(context): \(message)", reason: "not_found") }
-            if lower.contains("invalid") { return HTTPError(400, "\(context): \(message)", reason: "engine_bad_request") }
-            return HTTPError(502, "\(context): the Docker engine answered \(response.status): \(message)", reason: "engine_error")
+            if lower.contains("no such container") { return HTTPError(404, "\(context): \(message)", reason: .notFound) }
+            if lower.contains("invalid") { return HTTPError(400, "\(context): \(message)", reason: .engineBadRequest) }
+            return HTTPError(502, "\(context): the Docker engine answered \(response.status): \(message)", reason: .engineError)
         }
     }
 }

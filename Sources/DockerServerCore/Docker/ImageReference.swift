@@ -21,7 +21,7 @@ public struct ImageReference: Equatable, Sendable {
     /// - Throws: `HTTPError` 400 naming what is wrong.
     public init(_ text: String) throws(HTTPError) {
         func invalid(_ why: String) -> HTTPError {
-            HTTPError.badRequest("invalid image reference \"\(text)\": \(why)", reason: "bad_image")
+            HTTPError.badRequest("invalid image reference \"\(text)\": \(why)", reason: .badImage)
         }
         guard !text.isEmpty else { throw invalid("empty") }
         guard text.utf8.count <= 512 else { throw invalid("too long") }

@@ -16,7 +16,7 @@ public struct PortBinding: Equatable, Sendable {
     /// - Throws: `HTTPError` 400 naming the entry.
     public init(host key: String, container value: String) throws(HTTPError) {
         func invalid(_ why: String) -> HTTPError {
-            HTTPError.badRequest("invalid port mapping \"\(key)\" -> \"\(value)\": \(why)", reason: "bad_port")
+            HTTPError.badRequest("invalid port mapping \"\(key)\" -> \"\(value)\": \(why)", reason: .badPort)
         }
         func split(_ s: Substring) -> (Substring, String?) {
             guard let slash = s.firstIndex(of: "/") else { return (s, nil) }

@@ -26,7 +26,7 @@ public struct RunOptions: Equatable, Sendable {
     public init(fields: RequestFields, defaultName: String) throws(HTTPError) {
         try FieldSchema.run.check(fields)
         guard let image = try fields.text("image"), !image.isEmpty else {
-            throw HTTPError.badRequest("field \"image\" is required (e.g. image=redis:7)", reason: "missing_image")
+            throw HTTPError.badRequest("field \"image\" is required (e.g. image=redis:7)", reason: .missingImage)
         }
         self.image = try ImageReference(image)
         let name = try fields.text("name") ?? ""
@@ -48,7 +48,7 @@ public struct RunOptions: Equatable, Sendable {
         interactive = try fields.bool("interactive")
         tty = try fields.bool("tty")
         if detach, input != nil {
-            throw HTTPError.badRequest("field \"input\" is given to an attached run's stdin: not with detach", reason: "bad_field")
+            throw HTTPError.badRequest("field \"input\" is given to an attached run's stdin: not with detach", reason: .badField)
         }
     }
 
@@ -101,7 +101,7 @@ public struct ExecOptions: Equatable, Sendable {
     public init(fields: RequestFields) throws(HTTPError) {
         try FieldSchema.exec.check(fields)
         guard let argv = try fields.argv() else {
-            throw HTTPError.badRequest("field \"data\" (the command to execute) is required", reason: "missing_data")
+            throw HTTPError.badRequest("field \"data\" (the command to execute) is required", reason: .missingData)
         }
         self.argv = argv
         tty = try fields.bool("tty")
@@ -122,13 +122,13 @@ extension LogsOptions {
         func flag(_ name: String) throws(HTTPError) -> Bool {
             guard let text = target.query(name) else { return false }
             guard let value = text.isEmpty ? true : RequestFields.parseBool(text) else {
-                throw HTTPError.badRequest("query \(name) must be a boolean, got \"\(text)\"", reason: "bad_query")
+                throw HTTPError.badRequest("query \(name) must be a boolean, got \"\(text)\"", reason: .badQuery)
             }
             return value
         }
         if let tail = target.query("tail") {
             guard tail == "all" || (!tail.isEmpty && tail.count <= 9 && tail.utf8.allSatisfy { (0x30...0x39).contains($0) }) else {
-                throw HTTPError.badRequest("query tail must be a number of lines or \"all\", got \"\(tail)\"", reason: "bad_query")
+                throw HTTPError.badRequest("query tail must be a number of lines or \"all\", got \"\(tail)\"", reason: .badQuery)
             }
             self.tail = tail
         }
@@ -141,15 +141,15 @@ extension LogsOptions {
         case nil:
             guard let chosen = ContentNegotiation.choose(["application/json", "text/plain"], accept: accept) else {
                 throw HTTPError(406, "the Accept field allows neither application/json nor text/plain, the two forms of logs",
-                                reason: "not_acceptable")
+                                reason: .notAcceptable)
             }
             text = chosen == "text/plain"
         case "text"?: text = true
         case "json"?: text = false
-        case let other?: throw HTTPError.badRequest("query format must be json or text, got \"\(other)\"", reason: "bad_query")
+        case let other?: throw HTTPError.badRequest("query format must be json or text, got \"\(other)\"", reason: .badQuery)
         }
         if follow && !text {
-            throw HTTPError.badRequest("follow=true streams text: ask for it with Accept: text/plain or format=text", reason: "bad_query")
+            throw HTTPError.badRequest("follow=true streams text: ask for it with Accept: text/plain or format=text", reason: .badQuery)
         }
     }
 }

@@ -14,7 +14,7 @@ public struct VolumeBinding: Equatable, Sendable {
     /// - Throws: `HTTPError` 400 naming the entry.
     public init(host key: String, container value: String) throws(HTTPError) {
         func invalid(_ why: String) -> HTTPError {
-            HTTPError.badRequest("invalid volume \"\(key)\" -> \"\(value)\": \(why)", reason: "bad_volume")
+            HTTPError.badRequest("invalid volume \"\(key)\" -> \"\(value)\": \(why)", reason: .badVolume)
         }
         var target = Substring(value)
         var readOnly = false

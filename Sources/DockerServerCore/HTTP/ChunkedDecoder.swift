@@ -1,71 +1,103 @@
-/// Decodes a chunked request body (RFC 9112 §7.1) from the bytes received so far, following
-/// the grammar exactly (a parser that guesses where a proxy in front does not is a request
-/// smuggling primitive):
+/// Decodes the chunked transfer coding (RFC 9112 §7.1) as bytes arrive, for request bodies
+/// and engine answers alike, following the grammar exactly (a parser that guesses where a
+/// proxy in front does not is a request smuggling primitive):
 ///
 ///     chunk      = 1*HEXDIG [ chunk-ext ] CRLF chunk-data CRLF
 ///     chunk-ext  = *( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )
 ///     last-chunk = 1*"0" [ chunk-ext ] CRLF, then field lines, then CRLF
 ///
 /// No space before the size, none after it but before a `;`, CRLF only. Extensions and
-/// trailer fields are checked and ignored.
-public enum ChunkedDecoder {
-    public enum Outcome: Equatable, Sendable {
-        /// The last chunk and trailer section have not arrived yet.
-        case needMore
-        /// The whole body, and how many input bytes it took (trailers included).
-        case complete(body: [UInt8], consumed: Int)
+/// trailer fields are checked and dropped. Memory: the current line (at most 4096 bytes).
+public struct ChunkedDecoder: Sendable {
+    /// Why the input is refused.
+    public enum Failure: Error, Equatable, Sendable {
+        /// Off the grammar; the message says where.
+        case malformed(String)
+        /// The body (or, counting trailers, the whole encoding) is larger than allowed.
+        case tooLarge
     }
 
-    /// Decodes `input`.
-    /// - Parameter maxBodyBytes: limit of the decoded body in bytes.
-    /// - Throws: `HTTPError` 413 when the decoded body would exceed `maxBodyBytes` (or the
-    ///   encoded form, trailers included, is far larger than it could be), 400 for anything
-    ///   off the grammar.
-    public static func decode(_ input: [UInt8], maxBodyBytes: Int) throws(HTTPError) -> Outcome {
-        let tooLarge = HTTPError(413, "request body larger than \(maxBodyBytes) bytes", reason: "body_too_large")
-        var body: [UInt8] = []
-        var i = 0
-        func needMore() throws(HTTPError) -> Outcome {
-            if input.count > maxBodyBytes + 65536 { throw tooLarge }
-            return .needMore
-        }
-        /// The next line without its CRLF, nil when it has not arrived whole.
-        func line() throws(HTTPError) -> ArraySlice<UInt8>? {
-            guard let lf = input[i...].firstIndex(of: 0x0A) else {
-                if input.count - i > 4096 { throw HTTPError.badRequest("chunk line longer than 4096 bytes", reason: "bad_chunk") }
-                return nil
+    enum State: Equatable, Sendable { case size, data(Int), dataEnd, trailer, done }
+    var state = State.size
+    var line: [UInt8] = []
+    /// Body bytes decoded so far.
+    public private(set) var bodyCount = 0
+    /// Input bytes taken so far; once `isDone`, the length of the whole encoding.
+    public private(set) var consumed = 0
+    /// Largest body, bytes; nil for no limit (engine streams).
+    public let maxBodyBytes: Int?
+
+    public init(maxBodyBytes: Int? = nil) { self.maxBodyBytes = maxBodyBytes }
+
+    /// True once the last chunk and its trailer section were read.
+    public var isDone: Bool { state == .done }
+
+    /// Consumes `input` (bytes after the end are not taken); returns the data it carried.
+    /// - Throws: `Failure.malformed` off the grammar, `.tooLarge` past `maxBodyBytes` (as
+    ///   soon as a chunk size announces it, or when trailers are far larger than a body
+    ///   could be).
+    public mutating func feed(_ input: some Collection<UInt8>) throws(Failure) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = input.startIndex
+        while i < input.endIndex, state != .done {
+            if case .data(let remaining) = state {
+                let end = input.index(i, offsetBy: remaining, limitedBy: input.endIndex) ?? input.endIndex
+                let taken = input.distance(from: i, to: end)
+                out.append(contentsOf: input[i..<end])
+                consumed += taken
+                i = end
+                state = remaining == taken ? .dataEnd : .data(remaining - taken)
+                continue
             }
-            guard lf > i, input[lf - 1] == 0x0D else { throw HTTPError.badRequest("chunk line not ended by CRLF", reason: "bad_chunk") }
-            let text = input[i..<(lf - 1)]
-            guard !text.contains(0x0D) else { throw HTTPError.badRequest("bare CR in a chunk line", reason: "bad_chunk") }
-            i = lf + 1
-            return text
-        }
-        while true {
-            guard let sizeLine = try line() else { return try needMore() }
-            let digits = sizeLine.prefix { PercentEncoding.isHexDigit($0) }
-            guard !digits.isEmpty, isChunkExtensions(sizeLine.dropFirst(digits.count)) else {
-                throw HTTPError.badRequest("invalid chunk size line (expected hex digits, then only ;extensions)", reason: "bad_chunk")
-            }
-            let significant = digits.drop { $0 == UInt8(ascii: "0") }
-            // More than 8 hex digits is more than 4 GiB: past any limit.
-            guard significant.count <= 8 else { throw tooLarge }
-            let size = significant.isEmpty ? 0 : Int(String(decoding: significant, as: UTF8.self), radix: 16)!
-            if body.count + size > maxBodyBytes { throw tooLarge }
-            if size == 0 {
-                // Trailer section: field lines until an empty line.
-                while true {
-                    guard let trailer = try line() else { return try needMore() }
-                    if trailer.isEmpty { return .complete(body: body, consumed: i) }
-                    _ = try RequestHeadParser.parseField(trailer)
+            let byte = input[i]
+            i = input.index(after: i)
+            consumed += 1
+            if let maxBodyBytes, consumed > maxBodyBytes + 65536 { throw .tooLarge }
+            if state == .dataEnd {
+                // Exactly CRLF after the data.
+                line.append(byte)
+                guard line == [0x0D] || line == [0x0D, 0x0A] else { throw .malformed("chunk data not followed by CRLF") }
+                if line.count == 2 {
+                    line.removeAll(keepingCapacity: true)
+                    state = .size
                 }
+                continue
             }
-            guard input.count - i >= size + 2 else { return try needMore() }
-            body.append(contentsOf: input[i..<(i + size)])
-            i += size
-            guard input[i] == 0x0D, input[i + 1] == 0x0A else { throw HTTPError.badRequest("chunk data not followed by CRLF", reason: "bad_chunk") }
-            i += 2
+            guard byte == 0x0A else {
+                line.append(byte)
+                if line.count > 4096 { throw .malformed("chunk line longer than 4096 bytes") }
+                continue
+            }
+            guard line.last == 0x0D else { throw .malformed("chunk line not ended by CRLF") }
+            line.removeLast()
+            guard !line.contains(0x0D) else { throw .malformed("bare CR in a chunk line") }
+            defer { line.removeAll(keepingCapacity: true) }
+            if state == .trailer {
+                if line.isEmpty {
+                    state = .done
+                } else {
+                    do { _ = try RequestHeadParser.parseField(line[...]) } catch { throw .malformed("invalid trailer field: \(error.message)") }
+                }
+                continue
+            }
+            let size = try ChunkedDecoder.size(line[...])
+            if let maxBodyBytes, bodyCount + size > maxBodyBytes { throw .tooLarge }
+            bodyCount += size
+            state = size == 0 ? .trailer : .data(size)
         }
+        return out
+    }
+
+    /// The size of a chunk size line: hex digits, then only chunk extensions.
+    static func size(_ line: ArraySlice<UInt8>) throws(Failure) -> Int {
+        let digits = line.prefix { PercentEncoding.isHexDigit($0) }
+        guard !digits.isEmpty, isChunkExtensions(line.dropFirst(digits.count)) else {
+            throw .malformed("invalid chunk size line (expected hex digits, then only ;extensions)")
+        }
+        let significant = digits.drop { $0 == UInt8(ascii: "0") }
+        // More than 15 hex digits would not fit an Int; past any limit anyway.
+        guard significant.count <= 15 else { throw .tooLarge }
+        return significant.isEmpty ? 0 : Int(String(decoding: significant, as: UTF8.self), radix: 16)!
     }
 
     /// `*( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )`.
@@ -110,6 +142,34 @@ public enum ChunkedDecoder {
                 i = afterName
             }
             if i == text.endIndex { return true }
+        }
+    }
+}
+
+extension ChunkedDecoder {
+    /// Result of decoding a whole buffer.
+    public enum Outcome: Equatable, Sendable {
+        /// The last chunk and trailer section have not arrived yet.
+        case needMore
+        /// The whole body, and how many input bytes it took (trailers included).
+        case complete(body: [UInt8], consumed: Int)
+    }
+
+    /// Decodes a chunked request body from all the bytes received so far.
+    /// - Throws: `HTTPError` 413 past `maxBodyBytes`, 400 off the grammar.
+    public static func decode(_ input: [UInt8], maxBodyBytes: Int) throws(HTTPError) -> Outcome {
+        var decoder = ChunkedDecoder(maxBodyBytes: maxBodyBytes)
+        let body = try decoder.requestBody(input)
+        return decoder.isDone ? .complete(body: body, consumed: decoder.consumed) : .needMore
+    }
+
+    /// `feed` for a request body: failures as the client's errors (400, 413).
+    public mutating func requestBody(_ input: some Collection<UInt8>) throws(HTTPError) -> [UInt8] {
+        do { return try feed(input) } catch {
+            switch error {
+            case .tooLarge: throw HTTPError(413, "request body larger than \(maxBodyBytes ?? 0) bytes", reason: .bodyTooLarge)
+            case .malformed(let message): throw HTTPError.badRequest(message, reason: .badChunk)
+            }
         }
     }
 }

@@ -29,7 +29,7 @@ public enum RequestHeadParser {
         while i < buffer.count {
             if buffer[i] == 0x0A {
                 guard i > start, buffer[i - 1] == 0x0D else {
-                    throw HTTPError.badRequest("bare LF in the request head: lines end with CRLF", reason: "bad_line_ending")
+                    throw HTTPError.badRequest("bare LF in the request head: lines end with CRLF", reason: .badLineEnding)
                 }
                 let lineEnd = i - 1
                 // An empty line after the request line ends the head.
@@ -40,7 +40,7 @@ public enum RequestHeadParser {
                 lineEnds.append(lineEnd)
                 lineStart = i + 1
             } else if buffer[i] == 0x0D, i + 1 < buffer.count, buffer[i + 1] != 0x0A {
-                throw HTTPError.badRequest("bare CR in the request head", reason: "bad_line_ending")
+                throw HTTPError.badRequest("bare CR in the request head", reason: .badLineEnding)
             }
             i += 1
         }
@@ -55,12 +55,12 @@ public enum RequestHeadParser {
 
     static func checkRequestLineLength(_ length: Int) throws(HTTPError) {
         guard length <= Limits.maxRequestLineBytes else {
-            throw HTTPError(414, "request line longer than \(Limits.maxRequestLineBytes) bytes", reason: "request_line_too_long")
+            throw HTTPError(414, "request line longer than \(Limits.maxRequestLineBytes) bytes", reason: .requestLineTooLong)
         }
     }
 
     static func headersTooLarge(_ limit: Int) -> HTTPError {
-        HTTPError(431, "request header section larger than \(limit) bytes", reason: "headers_too_large")
+        HTTPError(431, "request header section larger than \(limit) bytes", reason: .headersTooLarge)
     }
 
     /// The head whose lines end (before their CRLF) at `lineEnds`, the last one empty.
@@ -94,7 +94,7 @@ public enum RequestHeadParser {
         }
         guard parts[0].allSatisfy(isTokenByte) else { throw HTTPError.badRequest("invalid method") }
         guard isRequestTarget(parts[1]) else {
-            throw HTTPError.badRequest("invalid character in request target (RFC 3986: percent-encode it)", reason: "bad_target")
+            throw HTTPError.badRequest("invalid character in request target (RFC 3986: percent-encode it)", reason: .badTarget)
         }
         let version = Array(parts[2])
         guard version.count == 8, version.starts(with: Array("HTTP/".utf8)), version[6] == UInt8(ascii: "."),
@@ -102,7 +102,7 @@ public enum RequestHeadParser {
             throw HTTPError.badRequest("malformed HTTP version")
         }
         guard version[5] == UInt8(ascii: "1") else {
-            throw HTTPError(505, "only HTTP/1.0 and HTTP/1.1 are supported", reason: "bad_version")
+            throw HTTPError(505, "only HTTP/1.0 and HTTP/1.1 are supported", reason: .badVersion)
         }
         return HTTPRequestHead(
             method: String(decoding: parts[0], as: UTF8.self),
@@ -164,9 +164,7 @@ public enum RequestHeadParser {
         guard !name.isEmpty, name.allSatisfy(isTokenByte) else {
             throw HTTPError.badRequest("invalid header field name")
         }
-        var value = line[(colon + 1)...]
-        while let b = value.first, b == 0x20 || b == 0x09 { value = value.dropFirst() }
-        while let b = value.last, b == 0x20 || b == 0x09 { value = value.dropLast() }
+        let value = line[(colon + 1)...].trimmingWhitespace()
         guard value.allSatisfy({ $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }) else {
             throw HTTPError.badRequest("invalid character in header field value")
         }
@@ -187,7 +185,7 @@ public enum RequestHeadParser {
         let lengths = head.fields(named: "content-length")
         if !encodings.isEmpty {
             if !lengths.isEmpty {
-                throw HTTPError.badRequest("both Content-Length and Transfer-Encoding given", reason: "cl_and_te")
+                throw HTTPError.badRequest("both Content-Length and Transfer-Encoding given", reason: .clAndTe)
             }
             if head.minorVersion == 0 {
                 throw HTTPError.badRequest("Transfer-Encoding in an HTTP/1.0 request")
@@ -201,7 +199,7 @@ public enum RequestHeadParser {
             guard codings.count == 1 else {
                 // RFC 9112 §6.1: chunked must not be applied more than once.
                 if codings.allSatisfy({ $0 == "chunked" }) { throw HTTPError.badRequest("chunked given more than once in Transfer-Encoding") }
-                throw HTTPError(501, "transfer codings other than chunked are not supported", reason: "te_unsupported")
+                throw HTTPError(501, "transfer codings other than chunked are not supported", reason: .teUnsupported)
             }
             return .chunked
         }
@@ -220,12 +218,3 @@ public enum RequestHeadParser {
     }
 }
 
-extension StringProtocol {
-    /// The text without leading and trailing spaces and tabs.
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
-        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
-        return String(s)
-    }
-}

@@ -83,63 +83,6 @@ public enum ResponseHeadParser {
     }
 
     static func bad(_ why: String) -> HTTPError {
-        HTTPError(502, "the Docker engine sent an invalid HTTP answer: \(why)", reason: "engine_protocol")
-    }
-}
-
-/// Incremental decoder of a chunked response body (RFC 9112 §7.1) for streams of any
-/// length: feed the bytes as they arrive, get the data bytes out.
-public struct ChunkedStreamDecoder: Sendable {
-    enum State: Equatable, Sendable { case size, data(Int), dataEnd, trailer, done }
-    var state = State.size
-    var line: [UInt8] = []
-
-    public init() {}
-
-    /// True once the last chunk and its trailer section were read.
-    public var isDone: Bool { state == .done }
-
-    /// Consumes `input`; returns the data it carried.
-    /// - Throws: `HTTPError` 502 for malformed framing.
-    public mutating func feed(_ input: some Collection<UInt8>) throws(HTTPError) -> [UInt8] {
-        var out: [UInt8] = []
-        let bytes = Array(input)
-        var i = 0
-        while i < bytes.count, state != .done {
-            switch state {
-            case .data(let remaining):
-                let take = min(remaining, bytes.count - i)
-                out.append(contentsOf: bytes[i..<(i + take)])
-                i += take
-                state = remaining == take ? .dataEnd : .data(remaining - take)
-            case .size, .dataEnd, .trailer:
-                let byte = bytes[i]
-                i += 1
-                guard byte == 0x0A else {
-                    line.append(byte)
-                    if line.count > 4096 { throw ResponseHeadParser.bad("chunk line too long") }
-                    continue
-                }
-                if line.last == 0x0D { line.removeLast() }
-                defer { line.removeAll(keepingCapacity: true) }
-                switch state {
-                case .size:
-                    let text = String(decoding: line.prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self).trimmingSpaces
-                    guard !text.isEmpty, text.count <= 15, text.utf8.allSatisfy(PercentEncoding.isHexDigit),
-                          let size = Int(text, radix: 16) else {
-                        throw ResponseHeadParser.bad("invalid chunk size")
-                    }
-                    state = size == 0 ? .trailer : .data(size)
-                case .dataEnd:
-                    guard line.isEmpty else { throw ResponseHeadParser.bad("chunk data not followed by CRLF") }
-                    state = .size
-                default:
-                    if line.isEmpty { state = .done }
-                }
-            case .done:
-                break
-            }
-        }
-        return out
+        HTTPError(502, "the Docker engine sent an invalid HTTP answer: \(why)", reason: .engineProtocol)
     }
 }

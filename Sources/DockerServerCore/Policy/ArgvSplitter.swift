@@ -20,7 +20,7 @@ public enum ArgvSplitter {
                 i += 1
             case UInt8(ascii: "'"):
                 guard let close = b[(i + 1)...].firstIndex(of: UInt8(ascii: "'")) else {
-                    throw HTTPError.badRequest("unterminated single quote in data", reason: "bad_data")
+                    throw HTTPError.badRequest("unterminated single quote in data", reason: .badData)
                 }
                 word.append(contentsOf: b[(i + 1)..<close])
                 inWord = true
@@ -40,9 +40,9 @@ public enum ArgvSplitter {
                     word.append(d)
                     i += 1
                 }
-                guard closed else { throw HTTPError.badRequest("unterminated double quote in data", reason: "bad_data") }
+                guard closed else { throw HTTPError.badRequest("unterminated double quote in data", reason: .badData) }
             case UInt8(ascii: "\\"):
-                guard i + 1 < b.count else { throw HTTPError.badRequest("trailing backslash in data", reason: "bad_data") }
+                guard i + 1 < b.count else { throw HTTPError.badRequest("trailing backslash in data", reason: .badData) }
                 if b[i + 1] != 0x0A { word.append(b[i + 1]); inWord = true }
                 i += 2
             default:
@@ -71,7 +71,7 @@ public enum ArgvSplitter {
     public static func strings(_ items: [JSON]) throws(HTTPError) -> [String] {
         var argv: [String] = []
         for item in items {
-            guard let s = item.stringValue else { throw HTTPError.badRequest("data array must hold only strings", reason: "bad_data") }
+            guard let s = item.stringValue else { throw HTTPError.badRequest("data array must hold only strings", reason: .badData) }
             argv.append(s)
         }
         return argv

@@ -13,13 +13,13 @@ public struct ConnectionTable: Sendable {
         /// The spawner is stopping: connections that were waiting to be accepted.
         case stopping
 
-        /// The stable `reason=` token of log lines.
-        public var reason: String {
+        /// The stable `reason=` token of log lines and of the 503.
+        public var reason: HTTPError.Reason {
             switch self {
-            case .tooManyConnections: return "too_many_connections"
-            case .tooManyFromSource: return "too_many_from_source"
-            case .spawnFailed: return "spawn_failed"
-            case .stopping: return "stopping"
+            case .tooManyConnections: return .tooManyConnections
+            case .tooManyFromSource: return .tooManyFromSource
+            case .spawnFailed: return .spawnFailed
+            case .stopping: return .stopping
             }
         }
     }
@@ -99,8 +99,8 @@ public struct RefusalLog: Sendable {
 
     /// Counts one refusal.
     public mutating func record(_ refusal: ConnectionTable.Refusal, source: String) {
-        let old = pending[refusal.reason]?.count ?? 0
-        pending[refusal.reason] = (old + 1, source)
+        let old = pending[refusal.reason.rawValue]?.count ?? 0
+        pending[refusal.reason.rawValue] = (old + 1, source)
     }
 
     /// When a summary is due at `nowMs` (monotonic ms), the pending counts (reason, count,

@@ -40,17 +40,17 @@ public struct FieldSchema: Sendable {
                 var message = "unknown field \"\(shown)\""
                 if let suggestion = closest(to: name) { message += " (did you mean \"\(suggestion)\"?)" }
                 message += "; known fields: " + fields.map(\.name).joined(separator: ", ")
-                throw HTTPError.badRequest(message, reason: "unknown_field")
+                throw HTTPError.badRequest(message, reason: .unknownField)
             }
             switch (shape, body.values[name]) {
             case (.single, .text?), (.single, .bytes?), (.map, .map?), (.command, .text?), (.command, .list?): continue
             case (.single, _):
-                throw HTTPError.badRequest("field \"\(name)\" must be a single value", reason: "bad_field")
+                throw HTTPError.badRequest("field \"\(name)\" must be a single value", reason: .badField)
             case (.map, _):
                 throw HTTPError.badRequest("field \"\(name)\" must be a map, e.g. \(name)[KEY]=VALUE or {\"\(name)\":{\"KEY\":\"VALUE\"}}",
-                                           reason: "bad_field")
+                                           reason: .badField)
             case (.command, _):
-                throw HTTPError.badRequest("field \"\(name)\" must be a command string or an array of strings", reason: "bad_data")
+                throw HTTPError.badRequest("field \"\(name)\" must be a command string or an array of strings", reason: .badData)
             }
         }
     }

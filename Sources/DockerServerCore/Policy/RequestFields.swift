@@ -36,7 +36,7 @@ public struct RequestFields: Sendable {
         default:
             guard mediaType.hasSuffix("+json") else {
                 throw HTTPError(415, "unsupported Content-Type \"\(mediaType)\": send application/x-www-form-urlencoded or application/json",
-                            reason: "bad_media_type")
+                            reason: .badMediaType)
             }
             try self.init(json: body)
         }
@@ -53,12 +53,12 @@ public struct RequestFields: Sendable {
                 continue
             }
             guard rawName.hasSuffix("]"), open > rawName.startIndex else {
-                throw HTTPError.badRequest("malformed field name \"\(rawName)\" (expected name[key])", reason: "bad_field")
+                throw HTTPError.badRequest("malformed field name \"\(rawName)\" (expected name[key])", reason: .badField)
             }
             let name = String(rawName[..<open])
             let key = String(rawName[rawName.index(after: open)..<rawName.index(before: rawName.endIndex)])
             guard let value = String(validating: bytes, as: UTF8.self) else {
-                throw HTTPError.badRequest("field \"\(rawName)\" is not valid UTF-8 once percent-decoded", reason: "bad_field")
+                throw HTTPError.badRequest("field \"\(rawName)\" is not valid UTF-8 once percent-decoded", reason: .badField)
             }
             switch (values[name], key.isEmpty) {
             case (nil, true): values[name] = .list([value])
@@ -67,7 +67,7 @@ public struct RequestFields: Sendable {
             case (.map(let pairs)?, false):
                 guard !pairs.contains(where: { $0.key == key }) else { throw RequestFields.duplicate("\(name)[\(key)]") }
                 values[name] = .map(pairs + [Pair(key: key, value: value)])
-            default: throw HTTPError.badRequest("field \"\(name)\" given in more than one form", reason: "duplicate_field")
+            default: throw HTTPError.badRequest("field \"\(name)\" given in more than one form", reason: .duplicateField)
             }
         }
     }
@@ -92,7 +92,7 @@ public struct RequestFields: Sendable {
                 var pairs: [Pair] = []
                 for (key, item) in inner {
                     guard let text = RequestFields.scalarText(item) else {
-                        throw HTTPError.badRequest("field \"\(name)\" must map strings to strings", reason: "bad_field")
+                        throw HTTPError.badRequest("field \"\(name)\" must map strings to strings", reason: .badField)
                     }
                     guard !pairs.contains(where: { $0.key == key }) else { throw RequestFields.duplicate("\(name).\(key)") }
                     pairs.append(Pair(key: key, value: text))
@@ -105,7 +105,7 @@ public struct RequestFields: Sendable {
     }
 
     static func duplicate(_ name: String) -> HTTPError {
-        HTTPError.badRequest("field \"\(name)\" given more than once", reason: "duplicate_field")
+        HTTPError.badRequest("field \"\(name)\" given more than once", reason: .duplicateField)
     }
 
     static func scalarText(_ json: JSON) -> String? {
@@ -123,8 +123,8 @@ public struct RequestFields: Sendable {
         switch values[name] {
         case nil: return nil
         case .text(let s)?: return s
-        case .bytes?: throw HTTPError.badRequest("field \"\(name)\" is not valid UTF-8 once percent-decoded", reason: "bad_field")
-        default: throw HTTPError.badRequest("field \"\(name)\" must be a single value", reason: "bad_field")
+        case .bytes?: throw HTTPError.badRequest("field \"\(name)\" is not valid UTF-8 once percent-decoded", reason: .badField)
+        default: throw HTTPError.badRequest("field \"\(name)\" must be a single value", reason: .badField)
         }
     }
 
@@ -135,7 +135,7 @@ public struct RequestFields: Sendable {
         case nil: return nil
         case .text(let s)?: return Array(s.utf8)
         case .bytes(let b)?: return b
-        default: throw HTTPError.badRequest("field \"\(name)\" must be a single value", reason: "bad_field")
+        default: throw HTTPError.badRequest("field \"\(name)\" must be a single value", reason: .badField)
         }
     }
 
@@ -144,7 +144,7 @@ public struct RequestFields: Sendable {
     public func bool(_ name: String, default defaultValue: Bool = false) throws(HTTPError) -> Bool {
         guard let text = try text(name) else { return defaultValue }
         guard let value = RequestFields.parseBool(text) else {
-            throw HTTPError.badRequest("field \"\(name)\" must be a boolean (true/false/1/0/on/off/yes/no), got \"\(text)\"", reason: "bad_field")
+            throw HTTPError.badRequest("field \"\(name)\" must be a boolean (true/false/1/0/on/off/yes/no), got \"\(text)\"", reason: .badField)
         }
         return value
     }
@@ -166,7 +166,7 @@ public struct RequestFields: Sendable {
         case .map(let pairs)?: return pairs
         default:
             throw HTTPError.badRequest("field \"\(name)\" must be a map, e.g. \(name)[KEY]=VALUE or {\"\(name)\":{\"KEY\":\"VALUE\"}}",
-                                       reason: "bad_field")
+                                       reason: .badField)
         }
     }
 
@@ -178,11 +178,11 @@ public struct RequestFields: Sendable {
         case nil: return nil
         case .list(let items)?: argv = items
         case .text(let s)?: argv = try ArgvSplitter.argv(from: s)
-        case .map?, .bytes?: throw HTTPError.badRequest("field \"\(name)\" must be a command string or an array of strings", reason: "bad_data")
+        case .map?, .bytes?: throw HTTPError.badRequest("field \"\(name)\" must be a command string or an array of strings", reason: .badData)
         }
         // An argument is a C string for the kernel (execve): it cannot hold NUL.
         if argv.contains(where: { $0.utf8.contains(0) }) {
-            throw HTTPError.badRequest("field \"\(name)\": an argument contains a NUL character", reason: "bad_data")
+            throw HTTPError.badRequest("field \"\(name)\": an argument contains a NUL character", reason: .badData)
         }
         return argv.isEmpty ? nil : argv
     }

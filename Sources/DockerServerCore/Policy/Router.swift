@@ -123,6 +123,6 @@ public enum Router {
     }
 
     static func methodNotAllowed(_ method: String, allow: String) -> HTTPError {
-        HTTPError(405, "method \(method) not allowed here; allowed: \(allow)", reason: "bad_method", headers: [("Allow", allow)])
+        HTTPError(405, "method \(method) not allowed here; allowed: \(allow)", reason: .badMethod, headers: [("Allow", allow)])
     }
 }

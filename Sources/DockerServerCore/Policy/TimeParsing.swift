@@ -16,7 +16,7 @@ public enum TimeParsing {
         let bad = HTTPError.badRequest(
             "\(field) \"\(text.count > 64 ? String(text.prefix(64)) + "…" : text)\" is not a time: expected RFC 3339 "
                 + "(2026-11-29T15:30:01.5Z), Unix seconds (1764430201.5) or a duration before now (1m30s, 1.5h, 250ms)",
-            reason: "bad_time")
+            reason: .badTime)
         guard !text.isEmpty, text.utf8.count <= 64 else { throw bad }
         if text != "0", let duration = goDuration(text) {
             let (then, overflow) = nowNanoseconds.subtractingReportingOverflow(duration)
