@@ -7,7 +7,7 @@ extension Handler {
         let created = try engine.call(EngineAPI.execCreate(container, argv: options.argv, tty: options.tty, stdin: options.attachesStdin),
                                       timeoutSeconds: engineTimeoutSeconds)
         guard created.status == 201, let execID = created.json?["Id"]?.stringValue, ContainerReference.isValid(execID) else {
-            throw EngineErrors.map(created, context: "exec in container \(container)")
+            throw EngineErrors.map(created, operation: .containerExec, context: "exec in container \(container)")
         }
         // Watched: a client that hangs up ends this process (the engine has no way to stop an
         // exec; its command runs on in the container, as after a killed `docker exec`).
@@ -15,7 +15,7 @@ extension Handler {
                                      watchClient: true, bodyTimeoutSeconds: Limits.attachedRunTimeoutSeconds)
         defer { stream.close() }
         guard stream.status == 101 || stream.status == 200 else {
-            throw EngineErrors.map(try stream.response(), context: "starting exec in container \(container)")
+            throw EngineErrors.map(try stream.response(), operation: .execStart, context: "starting exec in container \(container)")
         }
         if options.attachesStdin { try sendInput(options.input ?? [], to: stream, tty: options.tty) }
         var output = try collect(stream, multiplexed: !options.tty)
@@ -30,7 +30,7 @@ extension Handler {
         for attempt in 0..<100 {
             let answer = try engine.call(EngineAPI.execInspect(execID), timeoutSeconds: engineTimeoutSeconds)
             guard answer.status == 200, let json = answer.json else {
-                throw EngineErrors.map(answer, context: "inspecting exec in container \(container)")
+                throw EngineErrors.map(answer, operation: .execInspect, context: "inspecting exec in container \(container)")
             }
             if json["Running"] != .bool(true), let code = json["ExitCode"]?.intValue { return code }
             services.sleep(milliseconds: attempt < 10 ? 5 : 50)

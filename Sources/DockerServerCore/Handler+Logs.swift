@@ -7,14 +7,14 @@ extension Handler {
     func logs(_ container: String, options: LogsOptions, stream out: any ResponseStream) throws(HTTPError) -> HTTPResponse? {
         let inspected = try engine.call(EngineAPI.inspect(container), timeoutSeconds: engineTimeoutSeconds)
         guard inspected.status == 200, let info = inspected.json, let id = info["Id"]?.stringValue, ContainerReference.isValid(id) else {
-            throw EngineErrors.map(inspected, context: "container \(container)")
+            throw EngineErrors.map(inspected, operation: .containerInspect, context: "container \(container)")
         }
         let multiplexed = info["Config"]?["Tty"] != .bool(true)
         // Followed logs last as long as the client watches; the rest is bounded.
         let stream = try engine.open(EngineAPI.logs(id, options: options), timeoutSeconds: engineTimeoutSeconds,
                                      watchClient: options.follow, bodyTimeoutSeconds: options.follow ? nil : engineTimeoutSeconds)
         defer { stream.close() }
-        guard stream.status == 200 else { throw EngineErrors.map(try stream.response(), context: "logs of \(container)") }
+        guard stream.status == 200 else { throw EngineErrors.map(try stream.response(), operation: .containerLogs, context: "logs of \(container)") }
         guard options.text else {
             var output = try collect(stream, multiplexed: multiplexed)
             return HTTPResponse(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType)],

@@ -19,8 +19,11 @@ extension Handler {
             throw Handler.pullError(answer.message, status: answer.status, context: context)
         }
         var line: [UInt8] = []
+        // An error inside the progress stream: `errorDetail.message` (the only one from API
+        // 1.49 on), or the older `error`.
         func check(_ line: [UInt8]) throws(HTTPError) {
-            guard let json = try? JSON.parse(line), let message = json["error"]?.stringValue else { return }
+            guard let json = try? JSON.parse(line),
+                  let message = json["errorDetail"]?["message"]?.stringValue ?? json["error"]?.stringValue else { return }
             throw Handler.pullError(message, status: 200, context: context)
         }
         while let bytes = try stream.read() {
@@ -36,13 +39,13 @@ extension Handler {
         try check(line)
     }
 
+    /// ImageCreate documents 404 for an image the registry does not have; a failure inside the
+    /// 200 progress stream has no status, and a registry's refusal can come as a 500: there
+    /// the message tells a missing image from a failed pull.
     static func pullError(_ message: String, status: Int, context: String) -> HTTPError {
-        let lower = message.lowercased()
-        let missing = ["not found", "manifest unknown", "does not exist", "no such image", "name unknown"]
-        if status == 404 || missing.contains(where: lower.contains) {
+        if status == 404 || EngineErrors.isMissingImage(message) {
             return HTTPError(404, "\(context): image not found: \(message)", reason: .imageNotFound)
         }
-        if status == 400 { return HTTPError(400, "\(context): \(message)", reason: .badImage) }
         return HTTPError(502, "\(context): \(message)", reason: .pullFailed)
     }
 }

@@ -59,13 +59,10 @@ extension Handler {
             answer = try engine.call(request, timeoutSeconds: engineTimeoutSeconds)
         }
         guard answer.status == 201, let id = answer.json?["Id"]?.stringValue, ContainerReference.isValid(id) else {
-            if answer.status == 409 {
-                throw HTTPError(409, "container name \"\(options.name)\" is already in use: \(answer.message)", reason: .nameInUse)
+            if answer.status == 201 {
+                throw HTTPError(502, "creating container \(options.name): the engine answered 201 without a container id", reason: .engineProtocol)
             }
-            if answer.status == 404 {
-                throw HTTPError(404, "creating \(options.name): image not found: \(answer.message)", reason: .imageNotFound)
-            }
-            throw EngineErrors.map(answer, context: "creating container \(options.name)")
+            throw EngineErrors.map(answer, operation: .containerCreate, context: "creating container \(options.name)")
         }
         return id
     }
@@ -82,7 +79,7 @@ extension Handler {
         }
         guard answer.status == 204 || answer.status == 304 else {
             removeQuietly(id)
-            throw EngineErrors.map(answer, context: "starting container \(name)")
+            throw EngineErrors.map(answer, operation: .containerStart, context: "starting container \(name)")
         }
     }
 
@@ -95,7 +92,7 @@ extension Handler {
             guard stream.status == 101 || stream.status == 200 else {
                 let answer = (try? stream.response()) ?? EngineResponse(status: stream.status, body: [])
                 stream.close()
-                throw EngineErrors.map(answer, context: context)
+                throw EngineErrors.map(answer, operation: request.operation, context: context)
             }
             return stream
         } catch {

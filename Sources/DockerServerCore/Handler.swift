@@ -76,7 +76,7 @@ public struct Handler {
             if stream.status == 404 {
                 throw HTTPError(502, "listing containers: the engine answered 404; is DOCKER_HOST a Docker engine?", reason: .engineError)
             }
-            throw EngineErrors.map(try stream.response(), context: "listing containers")
+            throw EngineErrors.map(try stream.response(), operation: .containerList, context: "listing containers")
         }
         guard out.begin(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType)]) else { return nil }
         // After the head is sent, an engine failure can only end the answer early.
@@ -95,7 +95,7 @@ public struct Handler {
         if answer.status == 409, EngineErrors.isRemovalInProgress(answer) {
             try waitUntilGone(container)
         } else if answer.status != 204, answer.status != 200 {
-            throw EngineErrors.map(answer, context: "removing container \(container)")
+            throw EngineErrors.map(answer, operation: .containerDelete, context: "removing container \(container)")
         }
         return HTTPResponse(status: 200, json: .object([("id", .string(container)), ("removed", .bool(true))]))
     }

@@ -230,7 +230,7 @@ public final class Connection: ResponseStream {
             throw HTTPError(503, error.message, reason: .engineUnreachable)
         }
         let watch: Int32? = Syscalls.isSocket(input) ? input : nil
-        let handler = Handler(engine: EngineClient(endpoint: engineEndpoint, clientWatchFD: watch), services: SystemServices(),
+        let handler = Handler(engine: EngineClient(endpoint: engineEndpoint, clientWatchFD: watch, stateFolder: config.folder), services: SystemServices(),
                               engineTimeoutSeconds: config.engineTimeoutSeconds)
         if let response = try handler.handle(route, request: request, target: target, stream: self) {
             send(response)

@@ -51,10 +51,18 @@ public final class EngineClient: EngineTransport {
     /// The client's socket (nil when stdin is not a socket): while a watched stream waits for
     /// the engine, the client hanging up ends the wait (logs `follow`).
     let clientWatchFD: Int32?
+    /// Where the negotiated API version is cached (`--folder`), nil for no cache.
+    let stateFolder: String?
+    /// `/vX.Y` (or empty: unversioned) for request paths, once negotiated.
+    var versionPrefix: String?
 
-    public init(endpoint: EngineEndpoint, clientWatchFD: Int32?) {
+    /// - Parameters:
+    ///   - clientWatchFD: the client's socket, watched while streams wait (nil: a pipe).
+    ///   - stateFolder: the shared folder for the negotiated version's cache.
+    public init(endpoint: EngineEndpoint, clientWatchFD: Int32?, stateFolder: String? = nil) {
         self.endpoint = endpoint
         self.clientWatchFD = clientWatchFD
+        self.stateFolder = stateFolder
     }
 
     func unreachable(_ why: String) -> HTTPError {
@@ -132,12 +140,30 @@ public final class EngineClient: EngineTransport {
         return stream
     }
 
-    /// Connects, sends `request` and reads the answer's head, all within `timeoutSeconds`.
+    /// `send`, on the path with the negotiated API version; when the engine refuses that
+    /// version (it changed since it was negotiated), negotiates again and resends once.
     func openStream(_ request: EngineRequest, timeoutSeconds: Int) throws(HTTPError) -> EngineSocketStream {
+        guard request.operation != .systemVersion else { return try send(request, path: request.path, timeoutSeconds: timeoutSeconds) }
+        let prefix = try negotiatedPrefix(timeoutSeconds: timeoutSeconds, force: false)
+        let stream = try send(request, path: prefix + request.path, timeoutSeconds: timeoutSeconds)
+        guard stream.status == 400, !prefix.isEmpty else { return stream }
+        let answer = try stream.response()
+        guard EngineErrors.isVersionRefusal(answer) else {
+            stream.replay(answer.body)
+            return stream
+        }
+        stream.close()
+        let again = try negotiatedPrefix(timeoutSeconds: timeoutSeconds, force: true)
+        return try send(request, path: again + request.path, timeoutSeconds: timeoutSeconds)
+    }
+
+    /// Connects, sends `request` to `path` and reads the answer's head, all within
+    /// `timeoutSeconds`.
+    func send(_ request: EngineRequest, path: String, timeoutSeconds: Int) throws(HTTPError) -> EngineSocketStream {
         let deadline = Syscalls.monotonicMs() + Int64(timeoutSeconds) * 1000
         let connectDeadline = min(deadline, Syscalls.monotonicMs() + Int64(Limits.engineConnectTimeoutSeconds) * 1000)
         let fd = try connect(deadline: connectDeadline)
-        var head = "\(request.method) \(request.path) HTTP/1.1\r\nHost: docker\r\nUser-Agent: docker-server/\(Version.current)\r\n"
+        var head = "\(request.method) \(path) HTTP/1.1\r\nHost: docker\r\nUser-Agent: docker-server/\(Version.current)\r\n"
         head += request.hijack ? "Connection: Upgrade\r\nUpgrade: tcp\r\n" : "Connection: close\r\n"
         if let body = request.body {
             head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n"
@@ -264,6 +290,13 @@ final class EngineSocketStream: EngineStream {
         case .stalled: throw HTTPError(504, "the Docker engine at \(endpoint) took no input", reason: .engineTimeout)
         case .failed: throw HTTPError(502, "writing to the Docker engine failed: \(Syscalls.errorText(errno))", reason: .engineIo)
         }
+    }
+
+    /// Makes `body`, already read, the stream's body again (an error answer looked at first).
+    func replay(_ body: [UInt8]) {
+        buffer = body
+        framing = .length(body.count)
+        finished = body.isEmpty
     }
 
     func closeWrite() { shutdown(fd, Int32(SHUT_WR)) }

@@ -60,7 +60,7 @@ struct ImageReferenceTests {
 
     @Test func pullRequestEncodesEveryPart() throws {
         let image = try ImageReference("127.0.0.1:5000/ds-test/busybox:1")
-        #expect(EngineAPI.pull(image) == EngineRequest(method: "POST", path: "/images/create?fromImage=127.0.0.1%3A5000%2Fds-test%2Fbusybox&tag=1"))
+        #expect(EngineAPI.pull(image) == EngineRequest(.imageCreate, method: "POST", path: "/images/create?fromImage=127.0.0.1%3A5000%2Fds-test%2Fbusybox&tag=1"))
         let pinned = try ImageReference("localhost:5000/a/b@sha256:" + hex64)
         #expect(EngineAPI.pull(pinned).path == "/images/create?fromImage=localhost%3A5000%2Fa%2Fb&tag=sha256%3A" + hex64)
         #expect(EngineAPI.pull(try ImageReference("redis")).path == "/images/create?fromImage=redis&tag=latest")
@@ -492,16 +492,16 @@ struct StreamTests {
 @Suite("EngineAPI")
 struct EngineAPITests {
     @Test func paths() {
-        #expect(EngineAPI.listContainers() == EngineRequest(method: "GET", path: "/containers/json?all=1"))
-        #expect(EngineAPI.inspect("abc") == EngineRequest(method: "GET", path: "/containers/abc/json"))
-        #expect(EngineAPI.start("abc") == EngineRequest(method: "POST", path: "/containers/abc/start"))
-        #expect(EngineAPI.remove("abc", volumes: false) == EngineRequest(method: "DELETE", path: "/containers/abc?force=1"))
-        #expect(EngineAPI.remove("abc", volumes: true) == EngineRequest(method: "DELETE", path: "/containers/abc?force=1&v=1"))
-        #expect(EngineAPI.attach("abc") == EngineRequest(method: "POST", path: "/containers/abc/attach?stream=1&stdout=1&stderr=1", hijack: true))
+        #expect(EngineAPI.listContainers() == EngineRequest(.containerList, method: "GET", path: "/containers/json?all=1"))
+        #expect(EngineAPI.inspect("abc") == EngineRequest(.containerInspect, method: "GET", path: "/containers/abc/json"))
+        #expect(EngineAPI.start("abc") == EngineRequest(.containerStart, method: "POST", path: "/containers/abc/start"))
+        #expect(EngineAPI.remove("abc", volumes: false) == EngineRequest(.containerDelete, method: "DELETE", path: "/containers/abc?force=1"))
+        #expect(EngineAPI.remove("abc", volumes: true) == EngineRequest(.containerDelete, method: "DELETE", path: "/containers/abc?force=1&v=1"))
+        #expect(EngineAPI.attach("abc") == EngineRequest(.containerAttach, method: "POST", path: "/containers/abc/attach?stream=1&stdout=1&stderr=1", hijack: true))
         #expect(EngineAPI.attach("abc", stdin: true).path == "/containers/abc/attach?stream=1&stdin=1&stdout=1&stderr=1")
         #expect(EngineAPI.wait("abc", untilRemoved: true).path == "/containers/abc/wait?condition=removed")
         #expect(EngineAPI.wait("abc", untilRemoved: false).path == "/containers/abc/wait?condition=next-exit")
-        #expect(EngineAPI.execInspect("e1") == EngineRequest(method: "GET", path: "/exec/e1/json"))
+        #expect(EngineAPI.execInspect("e1") == EngineRequest(.execInspect, method: "GET", path: "/exec/e1/json"))
         #expect(EngineAPI.logs("abc", options: LogsOptions()).path == "/containers/abc/logs?stdout=1&stderr=1")
     }
 
@@ -521,7 +521,7 @@ struct EngineAPITests {
         #expect(exec.body.map { String(decoding: $0, as: UTF8.self) } ==
             "{\"AttachStdin\":false,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true,\"Cmd\":[\"sh\",\"-c\",\"echo \\\"hi\\\"\"]}")
         let start = EngineAPI.execStart("e1", tty: false)
-        #expect(start == EngineRequest(method: "POST", path: "/exec/e1/start", body: bytes("{\"Detach\":false,\"Tty\":false}"), hijack: true))
+        #expect(start == EngineRequest(.execStart, method: "POST", path: "/exec/e1/start", body: bytes("{\"Detach\":false,\"Tty\":false}"), hijack: true))
     }
 
     @Test func engineMessage() {
@@ -530,22 +530,54 @@ struct EngineAPITests {
         #expect(EngineResponse(status: 500, body: []).message == "engine answered 500")
     }
 
+    /// The engine's statuses mean what the reference documents for the operation.
     @Test(arguments: [
-        (400, "{\"message\":\"bad parameter\"}", 400, "engine_bad_request", "ctx: bad parameter"),
-        (404, "{\"message\":\"No such container: x\"}", 404, "not_found", "ctx: No such container: x"),
-        (409, "{\"message\":\"name in use\"}", 409, "conflict", "ctx: name in use"),
-        (500, "{\"message\":\"driver failed: Bind for 0.0.0.0:80 failed: port is already allocated\"}", 409, "port_in_use",
-         "ctx: host port already in use: driver failed: Bind for 0.0.0.0:80 failed: port is already allocated"),
-        (500, "{\"message\":\"listen tcp4 0.0.0.0:80: bind: address already in use\"}", 409, "port_in_use",
-         "ctx: host port already in use: listen tcp4 0.0.0.0:80: bind: address already in use"),
-        (500, "{\"message\":\"No such container: y\"}", 404, "not_found", "ctx: No such container: y"),
-        (500, "{\"message\":\"invalid mount config\"}", 400, "engine_bad_request", "ctx: invalid mount config"),
-        (500, "{\"message\":\"boom\"}", 502, "engine_error", "ctx: the Docker engine answered 500: boom"),
+        (EngineOperation.containerCreate, 400, "{\"message\":\"bad parameter\"}", 400, "engine_bad_request"),
+        (.containerCreate, 404, "{\"message\":\"No such image: x:1\"}", 404, "image_not_found"),
+        (.containerCreate, 409, "{\"message\":\"Conflict. The container name \\\"/x\\\" is already in use\"}", 409, "name_in_use"),
+        (.containerCreate, 500, "{\"message\":\"boom\"}", 502, "engine_error"),
+        (.containerInspect, 404, "{\"message\":\"No such container: x\"}", 404, "not_found"),
+        (.containerExec, 409, "{\"message\":\"Container x is not running\"}", 409, "conflict"),
+        (.execStart, 404, "{\"message\":\"No such exec instance: e\"}", 502, "engine_error"),
+        (.execInspect, 404, "{\"message\":\"No such exec instance: e\"}", 502, "engine_error"),
+        (.containerList, 400, "{\"message\":\"invalid filter\"}", 502, "engine_error"),
+        (.containerWait, 400, "{\"message\":\"invalid condition\"}", 502, "engine_error"),
+        (.containerDelete, 409, "{\"message\":\"removal of container x is already in progress\"}", 409, "conflict"),
+        (.containerStart, 500, "{\"message\":\"driver failed: Bind for 0.0.0.0:80 failed: port is already allocated\"}", 409, "port_in_use"),
+        (.containerStart, 500, "{\"message\":\"listen tcp4 0.0.0.0:80: bind: address already in use\"}", 409, "port_in_use"),
+        (.containerStart, 500, "{\"message\":\"listen tcp4 192.0.2.1:80: bind: cannot assign requested address\"}", 400, "bad_host_address"),
+        (.containerStart, 500, "{\"message\":\"invalid mount config\"}", 502, "engine_error"),
+        (.containerStart, 503, "{\"message\":\"unavailable\"}", 502, "engine_error"),
+        (.containerLogs, 401, "unauthorized", 502, "engine_error"),
     ])
-    func errorMapping(status: Int, body: String, mapped: Int, reason: String, message: String) {
-        let error = EngineErrors.map(EngineResponse(status: status, body: bytes(body)), context: "ctx")
+    func errorMapping(operation: EngineOperation, status: Int, body: String, mapped: Int, reason: String) {
+        let error = EngineErrors.map(EngineResponse(status: status, body: bytes(body)), operation: operation, context: "ctx")
         #expect(error.status == mapped)
         #expect(error.reason.rawValue == reason)
-        #expect(error.message == message)
+        #expect(error.message.hasPrefix("ctx: "))
+    }
+
+    @Test func everyDocumentedStatusIsMapped() {
+        // Documented client errors keep a status of their own where they are the client's
+        // doing; everything else is the engine's failure (502), never a 500 of ours.
+        for operation in EngineOperation.allCases {
+            for status in operation.documentedErrors {
+                let error = EngineErrors.map(EngineResponse(status: status, body: []), operation: operation, context: "c")
+                #expect([400, 404, 409, 502].contains(error.status), "\(operation) \(status) → \(error.status)")
+            }
+        }
+    }
+
+    @Test(arguments: [("1.41", "1.41"), ("1.56", "1.56"), ("1.99", "1.56"), ("2.0", "1.56")])
+    func negotiatedVersion(engine: String, chosen: String) {
+        let answer = JSON.object([("ApiVersion", .string(engine)), ("MinAPIVersion", .string("1.24"))])
+        #expect(EngineAPI.negotiatedVersion(answer)?.description == chosen)
+    }
+
+    @Test func noVersionWhenTheEngineRefusesOursOrDoesNotSay() {
+        #expect(EngineAPI.negotiatedVersion(.object([("ApiVersion", .string("1.70")), ("MinAPIVersion", .string("1.60"))])) == nil)
+        #expect(EngineAPI.negotiatedVersion(.object([])) == nil)
+        #expect(EngineAPI.negotiatedVersion(.object([("ApiVersion", .string("v1"))])) == nil)
+        #expect(APIVersion("1.0411") == nil && APIVersion("1") == nil && APIVersion("1.x") == nil)
     }
 }

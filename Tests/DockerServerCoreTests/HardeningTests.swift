@@ -37,7 +37,7 @@ struct HardeningTests {
     @Test func portBoundToAForeignAddressIs400() {
         let answer = EngineResponse(status: 500, body: bytes(
             "{\"message\":\"driver failed programming external connectivity on endpoint x: Error starting userland proxy: listen tcp4 10.1.2.3:18780: bind: cannot assign requested address\"}"))
-        #expect(EngineErrors.map(answer, context: "starting container x").status == 400)
+        #expect(EngineErrors.map(answer, operation: .containerStart, context: "starting container x").status == 400)
     }
 
     @Test func http10StreamsAreNotChunked() {

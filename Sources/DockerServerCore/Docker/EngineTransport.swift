@@ -60,37 +60,3 @@ extension EngineStream {
         EngineResponse(status: status, contentType: contentType, body: try readAll())
     }
 }
-
-/// Turns an engine error answer into the client's error (docs/API.md "Errors").
-public enum EngineErrors {
-    /// The engine's 409 for a container it is already removing ("removal of container … is
-    /// already in progress"): the Engine API gives it no status of its own.
-    public static func isRemovalInProgress(_ response: EngineResponse) -> Bool {
-        let lower = response.message.lowercased()
-        return response.status == 409 && lower.contains("removal") && lower.contains("in progress")
-    }
-
-    /// Maps the engine's status and message: 400/404/409 keep their status; a port already in
-    /// use is 409 and a port binding to an address the host does not have 400, whatever the
-    /// engine said; other engine failures are 502 with its message.
-    public static func map(_ response: EngineResponse, context: String) -> HTTPError {
-        let message = response.message
-        let lower = message.lowercased()
-        if lower.contains("port is already allocated") || lower.contains("address already in use") {
-            return HTTPError(409, "\(context): host port already in use: \(message)", reason: .portInUse)
-        }
-        if lower.contains("cannot assign requested address") {
-            return HTTPError(400, "\(context): the host address of a port binding is not an address of this machine: \(message)",
-                             reason: .badHostAddress)
-        }
-        switch response.status {
-        case 400: return HTTPError(400, "\(context): \(message)", reason: .engineBadRequest)
-        case 404: return HTTPError(404, "\(context): \(message)", reason: .notFound)
-        case 409: return HTTPError(409, "\(context): \(message)", reason: .conflict)
-        default:
-            if lower.contains("no such container") { return HTTPError(404, "\(context): \(message)", reason: .notFound) }
-            if lower.contains("invalid") { return HTTPError(400, "\(context): \(message)", reason: .engineBadRequest) }
-            return HTTPError(502, "\(context): the Docker engine answered \(response.status): \(message)", reason: .engineError)
-        }
-    }
-}
