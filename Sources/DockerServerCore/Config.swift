@@ -1,4 +1,4 @@
-/// The server's configuration (SPEC §10): the original DockerServer's flags, each also read
+/// The server's configuration (docs/API.md "Options"): the original DockerServer's flags, each also read
 /// from `DS_<NAME>` in the environment; flags win over the environment.
 public struct Config: Sendable, Equatable {
     /// `--port`: the port `--listen` binds when given no port, and the cluster's advertised port.
@@ -12,17 +12,18 @@ public struct Config: Sendable, Equatable {
     public var lowBurst = 60, midBurst = 180, highBurst = 300, authBurst = 10
     /// `--rate_window`: the rate-limit window in seconds (the original's minute by default).
     public var rateWindowSeconds = 60
-    /// `--https` and its files (SPEC §8).
+    /// `--https` and its files (docs/API.md "HTTPS").
     public var https = false
     public var certPath = "/certs/cert.pem", keyPath = "/certs/privkey.pem", chainPath = "/certs/chain.pem"
     /// True when `--chain` (or `DS_CHAIN`) named the chain file, which then must exist.
     public var chainGiven = false
-    /// `--cluster` and its settings (SPEC §7); times in milliseconds.
+    /// `--cluster` and its settings, reserved for cluster mode (refused until it exists);
+    /// times in milliseconds.
     public var cluster = false
     public var refreshRateMs = 5000, cacheIntervalMs = 1000
     public var folder = "/tmp/docker-server"
     public var s3Bucket: String?
-    /// Logging (SPEC §9): level, file pattern (`%DATE%` = `YYYY-MM-DD-HH`), days, megabytes.
+    /// Logging (docs/DESIGN.md "Logging"): level, file pattern (`%DATE%` = `YYYY-MM-DD-HH`), days, megabytes.
     public var logLevel = LogLevel.info
     public var logFile = "/tmp/docker-server-%DATE%.log"
     public var logExpiryDays = 7, logMaxSizeMB = 10
@@ -61,7 +62,7 @@ public struct ListenAddress: Sendable, Equatable {
     public var port: Int
 }
 
-/// Log levels in increasing severity (SPEC §9).
+/// Log levels in increasing severity (docs/DESIGN.md "Logging").
 public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
     case trace, debug, info, warn, error, fatal
     public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }

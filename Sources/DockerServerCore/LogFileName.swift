@@ -1,4 +1,4 @@
-/// Names of the log files made from `--log_file` (SPEC §9): `%DATE%` stands for the UTC hour
+/// Names of the log files made from `--log_file` (docs/DESIGN.md "Logging"): `%DATE%` stands for the UTC hour
 /// `YYYY-MM-DD-HH`; a file that reached `--log_max_size` is continued in `NAME.1`, `NAME.2`, ….
 public enum LogFileName {
     /// The pattern with every `%DATE%` replaced by `hourStamp`.

@@ -1,7 +1,7 @@
 import Glibc
 import DockerServerCore
 
-/// Serves the one HTTP request on stdin/stdout (SPEC §4): reads the head against the read
+/// Serves the one HTTP request on stdin/stdout (docs/API.md "HTTP"): reads the head against the read
 /// deadline, checks the token before the body is read, answers `100 Continue` only then,
 /// reads the body, routes, calls the engine, writes the whole answer with `Connection:
 /// close`, logs one access line, and returns the exit code.
@@ -27,11 +27,11 @@ public final class Connection: ResponseStream {
     var http10 = false
     /// The request's target and route, once they parsed (in `authenticate`).
     var routed: (target: RequestTarget, route: Route)?
-    /// `RateLimit-*` fields for the answer, once a counter decided (SPEC §6).
+    /// `RateLimit-*` fields for the answer, once a counter decided (docs/API.md "Rate limits").
     var rateHeaders: [(String, String)] = []
     lazy var rateLimiter = RateLimiter(folder: config.folder, windowSeconds: config.rateWindowSeconds, logger: logger)
     #if !DS_NO_TLS
-    /// TLS on the connection with `--https` (SPEC §8), set up in `serve`.
+    /// TLS on the connection with `--https` (docs/API.md "HTTPS"), set up in `serve`.
     var tls: TLSChannel?
     #endif
 
@@ -169,14 +169,14 @@ public final class Connection: ResponseStream {
         return HTTPRequest(head: head, body: body)
     }
 
-    /// SPEC §5: no token configured → 503; missing or wrong → 401 with `WWW-Authenticate`.
+    /// docs/API.md "Authentication": no token configured → 503; missing or wrong → 401 with `WWW-Authenticate`.
     func authenticate(_ head: HTTPRequestHead) throws(HTTPError) {
         let (token, problem) = TokenSource.resolve(config: config, environment: environment)
         guard let token else {
             logger.log(.error, "no_token", [("detail", problem ?? "")])
             throw HTTPError(503, "the server has no API token configured; it refuses every request until one is set", reason: .noToken)
         }
-        // One locked counter per client address (SPEC §6): failed authentications are limited
+        // One locked counter per client address (docs/API.md "Rate limits"): failed authentications are limited
         // (past the limit the token is not even compared), then the request's class is counted.
         var outcome = Authenticator.Outcome.missing
         let authorization = head.field("authorization")

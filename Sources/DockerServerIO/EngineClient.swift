@@ -1,7 +1,7 @@
 import Glibc
 import DockerServerCore
 
-/// Where the Docker engine listens, from `DOCKER_HOST` (SPEC §2).
+/// Where the Docker engine listens, from `DOCKER_HOST` (docs/DESIGN.md "The engine").
 public enum EngineEndpoint: Equatable, Sendable {
     case unix(path: String)
     case tcp(host: String, port: Int)

@@ -1,6 +1,6 @@
 import Glibc
 
-/// The client's address (SPEC §4): `getpeername(2)` on stdin (works under xinetd, systemd
+/// The client's address (docs/API.md "HTTP"): `getpeername(2)` on stdin (works under xinetd, systemd
 /// and `systemd-socket-activate`), v4-mapped IPv6 written as IPv4; else `REMOTE_ADDR`
 /// (systemd) or `REMOTE_HOST` (xinetd); else `local` (a pipe).
 public enum PeerAddress {

@@ -1,7 +1,7 @@
 import Glibc
 import DockerServerCore
 
-/// Rate-limit counters as small files under `<folder>/ratelimit/` (SPEC §6), one per client
+/// Rate-limit counters as small files under `<folder>/ratelimit/` (docs/API.md "Rate limits"), one per client
 /// address holding all its classes, shared by every docker-server process (and every node that mounts the
 /// folder). Each update holds an exclusive `flock(2)` on the counter from read to write, so
 /// N processes at once never let more than the limit through; `flock` works on local disks

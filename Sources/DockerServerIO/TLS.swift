@@ -2,7 +2,7 @@
 import Glibc
 import DockerServerCore
 
-/// TLS on the accepted connection (SPEC §8), with the system's OpenSSL 3 (`libssl.so.3`)
+/// TLS on the accepted connection (docs/API.md "HTTPS"), with the system's OpenSSL 3 (`libssl.so.3`)
 /// loaded with `dlopen` only when `--https` asks for it, so a plain-HTTP process never maps
 /// it. A small wrapper over the OpenSSL calls the server needs; no TLS code of our own.
 /// TLS 1.2 at least, OpenSSL's default TLS 1.3 suites and a modern TLS 1.2 cipher list, the

@@ -1,6 +1,6 @@
 import DockerServerCore
 
-/// Finds the API token (SPEC §5): `--token`/`DS_TOKEN`, else the first line of
+/// Finds the API token (docs/API.md "Authentication"): `--token`/`DS_TOKEN`, else the first line of
 /// `--token_file`/`DS_TOKEN_FILE`, else the systemd credential `$CREDENTIALS_DIRECTORY/token`.
 public enum TokenSource {
     /// The original DockerServer's insecure default, refused like no token at all.

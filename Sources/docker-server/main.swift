@@ -22,7 +22,7 @@ while let pointer = entry.pointee {
 
 /// Usage and configuration errors: exit 100 with the message on stderr, except on a
 /// connection (inetd, systemd), where stderr may be the client's socket: there the client gets
-/// an HTTP 503 and the message goes to the log (SPEC §4: nothing but HTTP to the client).
+/// an HTTP 503 and the message goes to the log (docs/API.md "HTTP": nothing but HTTP to the client).
 @MainActor func fail(_ message: String) -> Never {
     if Syscalls.isSocket(0) {
         let arguments = Array(CommandLine.arguments.dropFirst())

@@ -1,4 +1,4 @@
-# HTTPS (SPEC §8), sourced by Tests/e2e/run.sh: a throw-away CA, an intermediate (chain.pem)
+# HTTPS (docs/API.md "HTTPS"), sourced by Tests/e2e/run.sh: a throw-away CA, an intermediate (chain.pem)
 # and a server certificate made with the openssl command; every endpoint through curl
 # --cacert over systemd-socket-activate and over --listen; old TLS, plain HTTP and a missing
 # key refused without a clear-text answer.

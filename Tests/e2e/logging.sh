@@ -1,4 +1,4 @@
-# Logging (SPEC §9), sourced by Tests/e2e/run.sh: whole lines from concurrent processes, the
+# Logging (docs/DESIGN.md "Logging"), sourced by Tests/e2e/run.sh: whole lines from concurrent processes, the
 # size cap and expiry with small limits, journald priorities.
 echo "# logging"
 L="$STATE/logging"

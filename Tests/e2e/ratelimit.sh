@@ -1,4 +1,4 @@
-# Rate limits (SPEC §6), sourced by Tests/e2e/run.sh: counters in shared-folder files, exact
+# Rate limits (docs/API.md "Rate limits"), sourced by Tests/e2e/run.sh: counters in shared-folder files, exact
 # under many concurrent processes. Requests are piped into real docker-server processes with
 # REMOTE_ADDR as the client address, or sent with curl through --listen.
 echo "# rate limits"

@@ -90,7 +90,7 @@ public struct HTTPError: Error, Equatable, Sendable {
         HTTPError(400, message, reason: reason)
     }
 
-    /// The JSON error body `{"code":N,"error":"message"}` (SPEC §3).
+    /// The JSON error body `{"code":N,"error":"message"}` (docs/API.md).
     public var jsonBody: [UInt8] {
         JSON.object([("code", .int(status)), ("error", .string(message))]).serialized
     }

@@ -47,7 +47,7 @@ public struct HTTPResponse: Sendable {
     }
 
     /// The status line and fields (RFC 9112 §4, §5), ending with the empty line. Adds
-    /// `Connection: close` (one request per connection, SPEC §4) and `Date` when given.
+    /// `Connection: close` (one request per connection, docs/API.md "HTTP") and `Date` when given.
     /// `contentLength` nil means chunked framing (`Transfer-Encoding: chunked`), or, with
     /// `http10`, a body delimited by closing the connection (HTTP/1.0 knows no chunked
     /// coding; RFC 9112 §6.1 forbids sending it to a 1.0 client).

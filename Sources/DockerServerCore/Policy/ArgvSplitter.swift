@@ -1,4 +1,4 @@
-/// Turns the `data` field into an argv (SPEC §3): a JSON array of strings is taken exactly;
+/// Turns the `data` field into an argv (docs/API.md): a JSON array of strings is taken exactly;
 /// any other string is split into words by the POSIX shell's quoting rules (XCU §2.2:
 /// blanks separate words, `'…'`, `"…"`, backslash) with **no** expansion, substitution,
 /// globbing, operators or comments — `$`, `` ` ``, `*`, `;`, `|`, `#` are ordinary characters.

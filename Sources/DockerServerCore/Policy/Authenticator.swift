@@ -1,4 +1,4 @@
-/// Checks the `Authorization` field against the configured token (SPEC §5).
+/// Checks the `Authorization` field against the configured token (docs/API.md "Authentication").
 ///
 /// Accepted: `Basic base64(token)` (the original DockerServer's form), `Basic
 /// base64(user:token)` with any user (so `curl -u x:TOKEN` works) and `Bearer TOKEN`.

@@ -1,4 +1,4 @@
-/// Rate limiting by sliding log (SPEC §6): a counter keeps the times of the requests it let
+/// Rate limiting by sliding log (docs/API.md "Rate limits"): a counter keeps the times of the requests it let
 /// through in the last window; a request passes when fewer than `limit` are inside the window
 /// ending now. Unlike fixed per-minute buckets this never lets 2 × limit through around a
 /// window edge, and the wait it announces is exact.

@@ -1,4 +1,4 @@
-/// What a request asks for (SPEC §3): the route table of the original DockerServer.
+/// What a request asks for (docs/API.md): the route table of the original DockerServer.
 public enum Route: Equatable, Sendable {
     /// `GET /` — `docker ps -a`.
     case list
@@ -13,7 +13,7 @@ public enum Route: Equatable, Sendable {
     /// `DELETE /<id or name>` — `docker rm -f`.
     case remove(container: String)
 
-    /// The rate-limit class (SPEC §6).
+    /// The rate-limit class (docs/API.md "Rate limits").
     public var rateClass: RateClass {
         switch self {
         case .pull, .run, .exec: return .low
@@ -35,7 +35,7 @@ public enum Route: Equatable, Sendable {
     }
 }
 
-/// Rate-limit classes (SPEC §6): low (pull, run, exec), mid (rm), high (ps, logs).
+/// Rate-limit classes (docs/API.md "Rate limits"): low (pull, run, exec), mid (rm), high (ps, logs).
 public enum RateClass: String, Sendable, CaseIterable {
     case low, mid, high
 
@@ -94,7 +94,7 @@ public struct RequestTarget: Equatable, Sendable {
     }
 }
 
-/// Maps method and path to a `Route` (SPEC §3).
+/// Maps method and path to a `Route` (docs/API.md).
 public enum Router {
     /// Methods allowed on `/`.
     public static let rootMethods = "GET, PUT"
