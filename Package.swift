@@ -15,6 +15,6 @@ let package = Package(
         .target(name: "DockerServerIO", dependencies: ["DockerServerCore"]),
         .executableTarget(name: "docker-server", dependencies: ["DockerServerCore", "DockerServerIO"]),
         .testTarget(name: "DockerServerCoreTests", dependencies: ["DockerServerCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["DockerServerCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["DockerServerCore", "DockerServerIO"]),
     ]
 )

@@ -14,14 +14,26 @@ for pair in docker:docker.io dockerd:docker.io busybox:busybox-static docker-reg
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
-# --https loads the system's OpenSSL 3 at run time.
+# --https loads the system's OpenSSL 3 at run time; a test checks our copies of its constants
+# against its headers (libssl-dev), compiled with cc.
 [ -e /usr/lib/x86_64-linux-gnu/libssl.so.3 ] || [ -e /lib/x86_64-linux-gnu/libssl.so.3 ] || ldconfig -p | grep -q 'libssl.so.3 ' || need+=(libssl3)
+[ -e /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
+command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 command -v systemd-socket-activate >/dev/null 2>&1 || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-env: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# The OpenAPI document is validated with openapi-spec-validator (PyPI).
+if ! python3 -c 'import openapi_spec_validator, yaml' 2>/dev/null; then
+  echo "test-env: installing openapi-spec-validator and PyYAML (pip)"
+  command -v pip3 >/dev/null 2>&1 || python3 -m pip --version >/dev/null 2>&1 || {
+    export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; apt-get install -y -qq python3-pip >/dev/null; }
+  python3 -m pip install -q openapi-spec-validator pyyaml 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages openapi-spec-validator pyyaml
 fi
 
 if ! docker info >/dev/null 2>&1; then

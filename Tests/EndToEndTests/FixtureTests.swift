@@ -51,9 +51,14 @@ struct FixtureTests {
         }
         let expect = try String(contentsOf: folder.appendingPathComponent("expect"), encoding: .utf8)
         var expectedExit: Int32 = 0
-        for line in expect.split(separator: "\n") {
+        let lines = expect.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        #expect(!lines.isEmpty, "fixture \(name): its expect file says nothing")
+        for line in lines {
             let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2 else { continue }
+            guard parts.count == 2, !parts[1].isEmpty else {
+                Issue.record("fixture \(name): malformed expect line \"\(line)\" (expected `directive: value`)")
+                continue
+            }
             switch parts[0] {
             case "status":
                 #expect(head.first?.hasPrefix("HTTP/1.1 \(parts[1]) ") == true, "fixture \(name): status line \(head.first ?? "none")")

@@ -3,7 +3,7 @@
 # refused with one clear line, nothing is written through it, and requests are still served;
 # every log line says which process wrote it; --log_file syslog.
 echo "# files in shared places, log lines, syslog"
-OTHER=ds-e2e-other
+OTHER=$P-other
 id "$OTHER" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$OTHER" || fatal "cannot create the test user $OTHER"
 SF=$(mktemp -d /tmp/ds-e2e-files.XXXXXX)
 chmod 1777 "$SF"   # a /tmp of our own: sticky, writable by everyone

@@ -5,6 +5,10 @@
 PASS=0
 FAIL=0
 CLEANUP_PIDS=()
+# Everything a run creates on the engine is named after the run (P-…): runs beside each
+# other, or beside anyone else's containers, leave those alone.
+RUN=${RUN:-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')}
+P=ds-e2e-$RUN
 
 ok() { PASS=$((PASS + 1)); printf 'ok   - %s\n' "$1"; }
 bad() {
@@ -19,8 +23,12 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else bad "$d" "command faile
 eq() { if [ "$2" == "$3" ]; then ok "$1"; else bad "$1" "expected [$3], got [$2]"; fi; }
 # has DESCRIPTION HAYSTACK NEEDLE
 has() { if [[ "$2" == *"$3"* ]]; then ok "$1"; else bad "$1" "[$3] not in [${2:0:600}]"; fi; }
-# hasnt DESCRIPTION HAYSTACK NEEDLE
-hasnt() { if [[ "$2" != *"$3"* ]]; then ok "$1"; else bad "$1" "[$3] unexpectedly in [${2:0:600}]"; fi; }
+# hasnt DESCRIPTION HAYSTACK NEEDLE: also fails on an empty haystack or one that is not what
+# was asked for (a failed request's "<no answer>", invalid JSON), which contain nothing.
+hasnt() {
+  if [ -z "$2" ] || [[ "$2" == "<invalid JSON"* ]]; then bad "$1" "nothing to look in: [${2:0:200}]"
+  elif [[ "$2" != *"$3"* ]]; then ok "$1"; else bad "$1" "[$3] unexpectedly in [${2:0:600}]"; fi
+}
 
 # A free TCP port on loopback.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -56,8 +64,13 @@ api_raw() {
   HEADERS=$(tr -d '\r' <"$STATE/headers" 2>/dev/null)
 }
 
-# json EXPRESSION: evaluates a Python expression on the JSON in BODY (as `j`).
-json() { python3 -c "import json,sys; j=json.loads(sys.argv[1]); print($1)" "$BODY" 2>/dev/null; }
+# json EXPRESSION: evaluates a Python expression on the JSON in BODY (as `j`); when BODY is
+# not JSON (the request failed, say) or the expression fails, prints "<invalid JSON …>",
+# which no check takes for a value.
+json() {
+  python3 -c "import json,sys; j=json.loads(sys.argv[1]); print($1)" "$BODY" 2>/dev/null ||
+    echo "<invalid JSON or expression: status ${STATUS:-?}, body ${BODY:0:80}>"
+}
 
 # header NAME: the value of a field in HEADERS (case-insensitive).
 header() { printf '%s\n' "$HEADERS" | awk -v n="$(printf '%s' "$1" | tr 'A-Z' 'a-z')" 'BEGIN{FS=": "} tolower($1)==n {sub(/^[^:]*: /,""); print; exit}'; }
@@ -143,7 +156,8 @@ outcome() { printf '%s\n' "$1" | awk -v k="$2" '$1 == k {print $2; found=1} END 
 
 cleanup() {
   for pid in "${CLEANUP_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  docker ps -aq --filter name=ds-e2e- | xargs -r docker rm -f >/dev/null 2>&1
+  docker ps -a --format '{{.Names}}' | grep "^$P-" | xargs -r docker rm -f >/dev/null 2>&1
+  docker images --format '{{.Repository}}:{{.Tag}}' | grep "/$P/" | xargs -r docker rmi -f >/dev/null 2>&1
   wait 2>/dev/null
   # Keep the state (logs, replies) only when something failed or DS_E2E_KEEP is set.
   if [ "${FAIL:-1}" -eq 0 ] && [ -z "${DS_E2E_KEEP:-}" ]; then rm -rf "$STATE"; else echo "e2e: state kept in $STATE"; fi

@@ -121,11 +121,11 @@ check "10,000 addresses: at most 50 counters once their windows passed ($files_l
 RO_LOG="$STATE/ro-%DATE%.log"
 REMOTE_ADDR=203.0.113.6 "$BIN" --token "$TOKEN" --log_file "$RO_LOG" --folder /proc/docker-server-e2e --low_burst 1 <"$STATE/put.http" >"$STATE/ro.out"
 eq "missing folder that cannot be created: the request is served" "$(head -c 12 "$STATE/ro.out")" "HTTP/1.1 400"
-eq "missing folder: one error line" "$(cat "$STATE"/ro-*.log | grep -c 'level=error reason=ratelimit_unavailable')" 1
+eq "missing folder: one error line" "$(cat "$STATE"/ro-*.log | grep -cE 'level=error pid=[0-9]+ reason=ratelimit_unavailable')" 1
 rm -f "$STATE"/ro-*.log
 REMOTE_ADDR=203.0.113.6 "$BIN" --token "$TOKEN" --log_file "$RO_LOG" --folder /sys/kernel --low_burst 1 <"$STATE/put.http" >"$STATE/ro.out"
 eq "read-only folder: the request is served" "$(head -c 12 "$STATE/ro.out")" "HTTP/1.1 400"
-eq "read-only folder: one error line" "$(cat "$STATE"/ro-*.log | grep -c 'level=error reason=ratelimit_unavailable')" 1
+eq "read-only folder: one error line" "$(cat "$STATE"/ro-*.log | grep -cE 'level=error pid=[0-9]+ reason=ratelimit_unavailable')" 1
 has "the error line names the folder and says it serves anyway" "$(cat "$STATE"/ro-*.log)" "serving without rate limits"
 
 # 7. A damaged counter file reads as empty and is rewritten.

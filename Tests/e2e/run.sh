@@ -21,7 +21,6 @@ curl -fsS -o /dev/null "http://$REGISTRY/v2/" || fatal "no registry on $REGISTRY
 for tool in systemd-socket-activate systemd-analyze xinetd curl python3; do
   command -v "$tool" >/dev/null || fatal "$tool is not installed (run scripts/test-env.sh first)"
 done
-docker ps -aq --filter name=ds-e2e- | xargs -r docker rm -f >/dev/null 2>&1
 printf '%s\n' "$TOKEN" >"$STATE/token"
 chmod 600 "$STATE/token"
 LOG="$STATE/ds-%DATE%.log"
@@ -72,34 +71,34 @@ eq "wrong token: 401" "$STATUS" 401
 
 # run detached with a published port; the container's port answers from the host.
 HP=$(free_port)
-api PUT / -d image=$IMAGE -d name=ds-e2e-web -d detach=true -d "ports[$HP]=8000" \
+api PUT / -d image=$IMAGE -d name=$P-web -d detach=true -d "ports[$HP]=8000" \
   --data-urlencode "data=httpd -f -p 8000 -h /www"
 eq "run detached: 201" "$STATUS" 201
 eq "run detached returns the full id" "$(json 'len(j["id"])')" 64
-eq "run detached returns the name" "$(json 'j["name"]')" ds-e2e-web
+eq "run detached returns the name" "$(json 'j["name"]')" $P-web
 page=""
 for _ in $(seq 50); do page=$(curl -s --max-time 1 "http://127.0.0.1:$HP/" 2>/dev/null) && [ -n "$page" ] && break; sleep 0.1; done
 eq "published port answers from the host" "$page" "hello from busybox httpd"
 
 # volumes: a file written in the container appears on the host.
 mkdir -p "$STATE/vol"
-api PUT / -d image=$IMAGE -d name=ds-e2e-vol -d remove=true -d "volumes[$STATE/vol]=/data" \
+api PUT / -d image=$IMAGE -d name=$P-vol -d remove=true -d "volumes[$STATE/vol]=/data" \
   --data-urlencode "data=sh -c 'echo written-in-container > /data/file.txt'"
 eq "run with a volume: 200" "$STATUS" 200
 eq "run with a volume: exit code 0" "$(json 'j["exitCode"]')" 0
 eq "file written in the container is on the host" "$(cat "$STATE/vol/file.txt" 2>/dev/null)" written-in-container
 api PUT / -d image=$IMAGE -d remove=true -d "volumes[$STATE/vol]=/data:ro" --data-urlencode "data=sh -c 'echo x > /data/ro.txt'"
-hasnt "a :ro volume is read-only" "$(json 'j["exitCode"]')" "0"
+check "a :ro volume is read-only (the write failed)" test "$(json 'j["exitCode"]')" -ne 0
 
 # attached run: output and exit code, nothing left behind with remove.
 api PUT / -H 'Content-Type: application/json' \
-  -d '{"image":"'$IMAGE'","name":"ds-e2e-rm","remove":true,"data":["sh","-c","echo out; echo err >&2; exit 3"]}'
+  -d '{"image":"'$IMAGE'","name":"'$P'-rm","remove":true,"data":["sh","-c","echo out; echo err >&2; exit 3"]}'
 eq "attached run: 200" "$STATUS" 200
 eq "attached run: exit code" "$(json 'j["exitCode"]')" 3
 eq "attached run: stdout" "$(json 'repr(j["stdout"])')" "'out\\n'"
 eq "attached run: stderr" "$(json 'repr(j["stderr"])')" "'err\\n'"
 sleep 0.3
-eq "remove=true leaves no container" "$(docker ps -aq --filter name=ds-e2e-rm)" ""
+eq "remove=true leaves no container" "$(docker ps -aq --filter name=$P-rm)" ""
 api PUT / -d image=$IMAGE -d remove=true -d data=true
 eq "output complete for a container that exits at once (no output)" "$(json 'j["stdout"]+j["stderr"]+str(j["exitCode"])')" "0"
 api PUT / -d image=$IMAGE -d remove=true --data-urlencode "data=sh -c 'seq 1 20000'"
@@ -118,104 +117,108 @@ eq "argv: the words reached echo unexpanded" "$(json 'j["stdout"].strip()')" '$(
 check "nothing was run on the host" test ! -e /tmp/ds-e2e-pwned
 
 # logs
-api PUT / -d image=$IMAGE -d name=ds-e2e-logger -d detach=1 \
+api PUT / -d image=$IMAGE -d name=$P-logger -d detach=1 \
   --data-urlencode "data=sh -c 'echo line1; echo err1 >&2; echo line2; exec sleep 300'"
 eq "run logger: 201" "$STATUS" 201
-api PUT / -d image=$IMAGE -d name=ds-e2e-lines -d detach=1 --data-urlencode "data=sh -c 'seq 1 5; exec sleep 300'"
+api PUT / -d image=$IMAGE -d name=$P-lines -d detach=1 --data-urlencode "data=sh -c 'seq 1 5; exec sleep 300'"
 sleep 1
-api GET /ds-e2e-logger
+api GET /$P-logger
 eq "logs: 200" "$STATUS" 200
 eq "logs: stdout" "$(json 'repr(j["stdout"])')" "'line1\\nline2\\n'"
 eq "logs: stderr" "$(json 'repr(j["stderr"])')" "'err1\\n'"
 eq "logs: full id" "$(json 'len(j["id"])')" 64
-api GET '/ds-e2e-lines?tail=2'
+api GET "/$P-lines?tail=2"
 eq "logs tail=2" "$(json 'repr(j["stdout"])')" "'4\\n5\\n'"
-api GET '/ds-e2e-lines?tail=all'
+api GET "/$P-lines?tail=all"
 eq "logs tail=all" "$(json 'repr(j["stdout"])')" "'1\\n2\\n3\\n4\\n5\\n'"
-api GET '/ds-e2e-logger?timestamps=true'
-has "logs timestamps=true" "$(json 'j["stdout"][:2]')" "20"
-api GET "/ds-e2e-logger?since=$(( $(date +%s) + 3600 ))"
+api GET "/$P-logger?timestamps=true"
+eq "logs timestamps=true: every line starts with an RFC 3339 time" \
+  "$(json 'all(__import__("re").match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z ", l) for l in j["stdout"].splitlines()) and len(j["stdout"]) > 0')" True
+api GET "/$P-logger?since=$(( $(date +%s) + 3600 ))"
 eq "logs since the future is empty" "$(json 'j["stdout"]+j["stderr"]')" ""
-api GET '/ds-e2e-logger?since=1h'
+api GET "/$P-logger?since=1h"
 eq "logs since=1h has everything" "$(json 'repr(j["stdout"])')" "'line1\\nline2\\n'"
-api GET /ds-e2e-logger -H 'Accept: text/plain'
+api GET /$P-logger -H 'Accept: text/plain'
 eq "logs text mode interleaves stdout and stderr" "$(printf '%s\n' "$BODY" | sort | tr '\n' ' ')" "err1 line1 line2 "
 has "logs text mode is text/plain" "$(header Content-Type)" "text/plain"
-api GET /ds-e2e-lines?format=text
+api GET /$P-lines?format=text
 eq "logs format=text" "$BODY" $'1\n2\n3\n4\n5'
 has "logs text mode is chunked" "$(header Transfer-Encoding)" chunked
-api GET '/ds-e2e-logger?follow=true'
+api GET "/$P-logger?follow=true"
 eq "follow in JSON mode is 400" "$STATUS" 400
 
-api PUT / -d image=$IMAGE -d name=ds-e2e-ticker -d detach=1 --data-urlencode "data=sh -c 'while true; do echo tick; sleep 0.3; done'"
+api PUT / -d image=$IMAGE -d name=$P-ticker -d detach=1 --data-urlencode "data=sh -c 'while true; do echo tick; sleep 0.3; done'"
 before=$(pgrep -c -P "$SSA")
-followed=$(curl -sN --max-time 2 -H "Authorization: Bearer $TOKEN" -H 'Accept: text/plain' "$URL/ds-e2e-ticker?follow=true")
+followed=$(curl -sN --max-time 2 -H "Authorization: Bearer $TOKEN" -H 'Accept: text/plain' "$URL/$P-ticker?follow=true")
 ticks=$(printf '%s\n' "$followed" | grep -c tick)
 check "logs follow streams new lines as they come ($ticks ticks in 2 s)" test "$ticks" -ge 4
 sleep 1.5
 eq "the follow process ends when the client hangs up" "$(pgrep -c -P "$SSA")" "$before"
 
 # exec
-api POST /ds-e2e-logger --data-urlencode "data=sh -c 'echo hi; echo oops >&2; exit 7'"
+api POST /$P-logger --data-urlencode "data=sh -c 'echo hi; echo oops >&2; exit 7'"
 eq "exec: 200" "$STATUS" 200
 eq "exec: real non-zero exit code" "$(json 'j["exitCode"]')" 7
 eq "exec: stdout" "$(json 'repr(j["stdout"])')" "'hi\\n'"
 eq "exec: stderr" "$(json 'repr(j["stderr"])')" "'oops\\n'"
-api POST /ds-e2e-logger -H 'Content-Type: application/json' -d '{"data":["cat","/www/index.html"]}'
+api POST /$P-logger -H 'Content-Type: application/json' -d '{"data":["cat","/www/index.html"]}'
 eq "exec with a JSON argv" "$(json 'j["stdout"]')" "hello from busybox httpd"
-api POST /ds-e2e-logger -d tty=true --data-urlencode "data=sh -c 'echo tty; exit 2'"
+api POST /$P-logger -d tty=true --data-urlencode "data=sh -c 'echo tty; exit 2'"
 eq "exec with tty: exit code" "$(json 'j["exitCode"]')" 2
 has "exec with tty: output" "$(json 'j["stdout"]')" tty
-api POST /ds-e2e-logger -d interactive=true -d data=cat
+api POST /$P-logger -d interactive=true -d data=cat
 eq "exec interactive: stdin is closed at once, cat ends" "$STATUS:$(json 'j["exitCode"]')" "200:0"
-api POST /ds-e2e-logger -d data=no-such-command
+api POST /$P-logger -d data=no-such-command
 eq "exec of a missing command reports 126/127" "$(json 'j["exitCode"] in (126,127)')" True
-api PUT / -d image=$IMAGE -d name=ds-e2e-stopped -d data=true
-api POST /ds-e2e-stopped -d data=ls
+api PUT / -d image=$IMAGE -d name=$P-stopped -d data=true
+api POST /$P-stopped -d data=ls
 eq "exec in a stopped container: 409" "$STATUS" 409
-api PUT / -d image=$IMAGE -d name=ds-e2e-logger -d detach=1 -d data=true
+api PUT / -d image=$IMAGE -d name=$P-logger -d detach=1 -d data=true
 eq "name in use: 409" "$STATUS" 409
 for m in GET POST DELETE; do
-  api $m /ds-e2e-no-such-container -d data=ls
+  api $m /$P-no-such-container -d data=ls
   eq "$m unknown container: 404" "$STATUS" 404
 done
 
 # port already taken: the created container is removed and the answer is 409.
 HP2=$(free_port)
-api PUT / -d image=$IMAGE -d name=ds-e2e-p1 -d detach=1 -d "ports[$HP2]=8000" --data-urlencode "data=httpd -f -p 8000"
+api PUT / -d image=$IMAGE -d name=$P-p1 -d detach=1 -d "ports[$HP2]=8000" --data-urlencode "data=httpd -f -p 8000"
 eq "first container on the port: 201" "$STATUS" 201
-api PUT / -d image=$IMAGE -d name=ds-e2e-p2 -d detach=1 -d "ports[$HP2]=8000" --data-urlencode "data=httpd -f -p 8000"
+api PUT / -d image=$IMAGE -d name=$P-p2 -d detach=1 -d "ports[$HP2]=8000" --data-urlencode "data=httpd -f -p 8000"
 eq "second container on the same host port: 409" "$STATUS" 409
-eq "the container whose start failed was removed" "$(docker ps -aq --filter name=ds-e2e-p2)" ""
-api PUT / -d image=$IMAGE -d name=ds-e2e-p3 -d "ports[$HP2]=8000" -d data=true
+eq "the container whose start failed was removed" "$(docker ps -aq --filter name=$P-p2)" ""
+api PUT / -d image=$IMAGE -d name=$P-p3 -d "ports[$HP2]=8000" -d data=true
 eq "attached run on a taken port: 409" "$STATUS" 409
-eq "attached run on a taken port left nothing" "$(docker ps -aq --filter name=ds-e2e-p3)" ""
+eq "attached run on a taken port left nothing" "$(docker ps -aq --filter name=$P-p3)" ""
 api PUT / -d image=$IMAGE -d "ports[70000]=80"
 eq "invalid port: 400" "$STATUS" 400
 
 # rm
-api DELETE /ds-e2e-web
+api DELETE /$P-web
 eq "rm: 200" "$STATUS" 200
 eq "rm: removed" "$(json 'j["removed"]')" True
-check "rm: the container is gone" bash -c '! docker inspect ds-e2e-web >/dev/null 2>&1'
+check "rm: the container is gone" bash -c "! docker inspect $P-web >/dev/null 2>&1"
 
-# pull by tag and by digest from the local registry, and a missing image.
-docker rmi -f "$REGISTRY/$IMAGE" >/dev/null 2>&1
-api HEAD "/$REGISTRY/$IMAGE"
+# pull by tag and by digest from the local registry, and a missing image; the image pulled is
+# a repository of this run's own (PULLED), so a run never removes an image another uses.
+PULLED=$REGISTRY/$P/busybox:1
+docker tag "$IMAGE" "$PULLED" && docker push -q "$PULLED" >/dev/null || fatal "cannot push $PULLED to the local registry"
+docker rmi -f "$PULLED" >/dev/null 2>&1
+api HEAD "/$PULLED"
 eq "pull by tag: 200" "$STATUS" 200
-check "pull by tag: the image is there" docker image inspect "$REGISTRY/$IMAGE"
-digest=$(docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$REGISTRY/$IMAGE" | grep "^$REGISTRY/ds-test/busybox@" | head -1)
-docker rmi -f "$REGISTRY/$IMAGE" >/dev/null 2>&1
+check "pull by tag: the image is there" bash -c "docker image inspect $PULLED >/dev/null"
+digest=$(docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$PULLED" | grep "^$REGISTRY/$P/busybox@" | head -1)
+docker rmi -f "$PULLED" >/dev/null 2>&1
 api HEAD "/$digest"
 eq "pull by digest ($digest): 200" "$STATUS" 200
-check "pull by digest: the image is there" docker image inspect "$digest"
+check "pull by digest: the image is there" bash -c "docker image inspect $digest >/dev/null"
 api HEAD "/$REGISTRY/ds-test/no-such-image:1"
 eq "pull of a missing image: 404" "$STATUS" 404
 has "pull of a missing image: X-Error says why" "$(header X-Error)" "not found"
 length=$(printf 'HEAD /%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "$REGISTRY/ds-test/no-such-image:1" "$TOKEN" | raw "$P1" 2>/dev/null | python3 -c "$BODY_LENGTH")
 eq "HEAD answers never carry a body" "$length" 0
-docker rmi -f "$REGISTRY/$IMAGE" >/dev/null 2>&1
-api PUT / -d image="$REGISTRY/$IMAGE" -d remove=1 -d "data=echo pulled"
+docker rmi -f "$PULLED" >/dev/null 2>&1
+api PUT / -d image="$PULLED" -d remove=1 -d "data=echo pulled"
 eq "run pulls a missing image first" "$STATUS:$(json 'j["stdout"].strip()')" "200:pulled"
 
 # encoded path tricks never reach another engine endpoint.
@@ -261,10 +264,10 @@ has "engine down during run: 503" "$answer" "HTTP/1.1 503"
 # a client that hangs up while its attached run or exec waits: the process ends, the run's
 # container is killed (and with remove, deleted).
 curl -s -o /dev/null --max-time 1 -H "Authorization: Bearer $TOKEN" -X PUT "$URL/" \
-  -d image=$IMAGE -d name=ds-e2e-hangup -d remove=true -d 'data=sleep 300'
-for _ in $(seq 50); do [ -z "$(docker ps -aq --filter name=ds-e2e-hangup)" ] && break; sleep 0.2; done
-eq "client gone during an attached run: its container is killed and removed" "$(docker ps -aq --filter name=ds-e2e-hangup)" ""
-curl -s -o /dev/null --max-time 1 -H "Authorization: Bearer $TOKEN" -X POST "$URL/ds-e2e-logger" --data-urlencode 'data=sleep 300'
+  -d image=$IMAGE -d name=$P-hangup -d remove=true -d 'data=sleep 300'
+for _ in $(seq 50); do [ -z "$(docker ps -aq --filter name=$P-hangup)" ] && break; sleep 0.2; done
+eq "client gone during an attached run: its container is killed and removed" "$(docker ps -aq --filter name=$P-hangup)" ""
+curl -s -o /dev/null --max-time 1 -H "Authorization: Bearer $TOKEN" -X POST "$URL/$P-logger" --data-urlencode 'data=sleep 300'
 sleep 1
 eq "client gone during an exec: no docker-server process is left waiting" "$(pgrep -P "$SSA" | wc -l)" 0
 
@@ -275,7 +278,7 @@ has "HEAD with a bad request target: X-Error" "$(cat "$STATE/head-reply")" "X-Er
 eq "HEAD with a bad request target: no body" "$(python3 -c "$BODY_LENGTH" <"$STATE/head-reply")" 0
 
 # HTTP/1.0 gets the text stream delimited by the close, not chunked.
-printf 'GET /ds-e2e-logger?format=text&tail=3 HTTP/1.0\r\nAuthorization: Bearer %s\r\n\r\n' "$TOKEN" | raw "$P1" >"$STATE/http10-reply" 2>/dev/null
+printf 'GET /%s-logger?format=text&tail=3 HTTP/1.0\r\nAuthorization: Bearer %s\r\n\r\n' "$P" "$TOKEN" | raw "$P1" >"$STATE/http10-reply" 2>/dev/null
 hasnt "HTTP/1.0 text logs: no Transfer-Encoding" "$(cat "$STATE/http10-reply")" "Transfer-Encoding"
 has "HTTP/1.0 text logs: the raw line" "$(cat "$STATE/http10-reply")" "line2"
 
@@ -314,7 +317,7 @@ api GET /
 eq "--listen: GET / 200" "$STATUS" 200
 api_raw GET /
 eq "--listen: no token 401" "$STATUS" 401
-api POST /ds-e2e-logger -d "data=echo via-listen"
+api POST /$P-logger -d "data=echo via-listen"
 eq "--listen: exec" "$(json 'j["stdout"].strip()')" via-listen
 codes=$(for i in $(seq 24); do curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $TOKEN" "$URL/" & done; wait)
 eq "--listen: 24 parallel requests over a cap of 4 all answered 200 or 503" \
@@ -348,7 +351,7 @@ api GET /
 eq "xinetd: GET / 200" "$STATUS" 200
 api_raw GET /
 eq "xinetd: no token 401" "$STATUS" 401
-printf 'GET /ds-e2e-logger?tail=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "$TOKEN" | raw "$P3" >"$STATE/xinetd-reply" 2>/dev/null
+printf 'GET /%s-logger?tail=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "$P" "$TOKEN" | raw "$P3" >"$STATE/xinetd-reply" 2>/dev/null
 eq "xinetd at log level trace: the reply starts with the status line" "$(head -c 15 "$STATE/xinetd-reply")" "HTTP/1.1 200 OK"
 length=$(grep -ai '^content-length:' "$STATE/xinetd-reply" | tr -dc 0-9)
 eq "xinetd at log level trace: only the HTTP response reaches the client" "$(python3 -c "$BODY_LENGTH" <"$STATE/xinetd-reply")" "$length"

@@ -127,7 +127,7 @@ P_SP=$(free_port)
 SP_PID=$!
 CLEANUP_PIDS+=("$SP_PID")
 wait_port "$P_SP" || bad "--listen did not bind $P_SP"
-(URL="http://127.0.0.1:$P_SP"; api PUT / -d image=$IMAGE -d name=ds-e2e-grace -d remove=true --data-urlencode 'data=sleep 2'
+(URL="http://127.0.0.1:$P_SP"; api PUT / -d image=$IMAGE -d name=$P-grace -d remove=true --data-urlencode 'data=sleep 2'
  echo "$STATUS" >"$STATE/sp-grace.status") &
 GRACE_CLIENT=$!
 sleep 1
@@ -170,10 +170,10 @@ setsid "$BIN" --listen "127.0.0.1:$P_SP" --token "$TOKEN" --shutdown_grace 2 --l
 SP_PID=$!
 CLEANUP_PIDS+=("$SP_PID")
 wait_port "$P_SP" || bad "--listen did not bind $P_SP"
-(URL="http://127.0.0.1:$P_SP"; api PUT / -d image=$IMAGE -d name=ds-e2e-outlast -d remove=true --data-urlencode 'data=sleep 300') &
+(URL="http://127.0.0.1:$P_SP"; api PUT / -d image=$IMAGE -d name=$P-outlast -d remove=true --data-urlencode 'data=sleep 300') &
 OUTLAST_CLIENT=$!
-for _ in $(seq 50); do [ "$(docker inspect -f '{{.State.Running}}' ds-e2e-outlast 2>/dev/null)" = true ] && break; sleep 0.2; done
-eq "the long run is running" "$(docker inspect -f '{{.State.Running}}' ds-e2e-outlast 2>/dev/null)" true
+for _ in $(seq 50); do [ "$(docker inspect -f '{{.State.Running}}' $P-outlast 2>/dev/null)" = true ] && break; sleep 0.2; done
+eq "the long run is running" "$(docker inspect -f '{{.State.Running}}' $P-outlast 2>/dev/null)" true
 # SIGINT to the whole process group, as Ctrl-C in a terminal sends it: the connection
 # processes have groups of their own, so only the spawner gets it and stops gracefully.
 start=$(date +%s)
@@ -183,7 +183,7 @@ eq "SIGINT to the group: the spawner exits 0" "$?" 0
 took=$(( $(date +%s) - start ))
 check "SIGINT: done within grace (2 s) + clean-up (10 s) (took ${took} s)" test "$took" -le 12
 gone=no
-for _ in $(seq 50); do docker inspect ds-e2e-outlast >/dev/null 2>&1 || { gone=yes; break; }; sleep 0.2; done
+for _ in $(seq 50); do docker inspect $P-outlast >/dev/null 2>&1 || { gone=yes; break; }; sleep 0.2; done
 eq "SIGINT past the grace: the run's container is killed and removed" "$gone" yes
 log=$(cat "$STATE"/sp-end-*.log)
 has "SIGINT: the stop is logged" "$log" "reason=stopping signal=SIGINT connections=1"

@@ -40,17 +40,17 @@ common_checks() {
   local label=$1 socket=$2 unit=$3 threads=$4
   api GET /
   eq "$label: GET / lists containers (200)" "$STATUS" 200
-  api PUT / -d image=$IMAGE -d name=ds-e2e-sd-run -d remove=true --data-urlencode 'data=sh -c "echo out; echo err >&2; exit 3"'
+  api PUT / -d image=$IMAGE -d name=$P-sd-run -d remove=true --data-urlencode 'data=sh -c "echo out; echo err >&2; exit 3"'
   eq "$label: attached run answers 200" "$STATUS" 200
   eq "$label: attached run output and exit code" "$(json 'j["stdout"]+j["stderr"]+str(j["exitCode"])')" "$(printf 'out\nerr\n3')"
-  api PUT / -d image=$IMAGE -d name=ds-e2e-sd-bg -d detach=true --data-urlencode 'data=sh -c "echo started; sleep 300"'
+  api PUT / -d image=$IMAGE -d name=$P-sd-bg -d detach=true --data-urlencode 'data=sh -c "echo started; sleep 300"'
   eq "$label: detached run 201" "$STATUS" 201
-  api POST /ds-e2e-sd-bg --data-urlencode 'data=sh -c "echo in-exec; exit 4"'
+  api POST /$P-sd-bg --data-urlencode 'data=sh -c "echo in-exec; exit 4"'
   eq "$label: exec output and exit code" "$(json 'j["stdout"]+str(j["exitCode"])')" "$(printf 'in-exec\n4')"
-  api GET /ds-e2e-sd-bg
+  api GET /$P-sd-bg
   eq "$label: logs" "$(json 'j["stdout"]')" "$(printf 'started\n')"
-  api DELETE /ds-e2e-sd-bg
-  eq "$label: rm" "$STATUS:$(docker inspect ds-e2e-sd-bg >/dev/null 2>&1 && echo left || echo gone)" "200:gone"
+  api DELETE /$P-sd-bg
+  eq "$label: rm" "$STATUS:$(docker inspect $P-sd-bg >/dev/null 2>&1 && echo left || echo gone)" "200:gone"
   # The client address reaches the access log; nothing of stderr (log lines) reaches the client.
   api GET / --interface 127.0.0.9
   sleep 0.5
@@ -122,16 +122,16 @@ healthy "idle exit"
 
 # Stop during an attached run: the run's container is killed and removed within the grace
 # (2 s) and the clean-up; the stop is logged.
-(api PUT / -d image=$IMAGE -d name=ds-e2e-sd-stop -d remove=true --data-urlencode 'data=sleep 300') &
+(api PUT / -d image=$IMAGE -d name=$P-sd-stop -d remove=true --data-urlencode 'data=sleep 300') &
 STOP_CLIENT=$!
-for _ in $(seq 50); do [ "$(docker inspect -f '{{.State.Running}}' ds-e2e-sd-stop 2>/dev/null)" = true ] && break; sleep 0.2; done
-eq "stop: the attached run is running" "$(docker inspect -f '{{.State.Running}}' ds-e2e-sd-stop 2>/dev/null)" true
+for _ in $(seq 50); do [ "$(docker inspect -f '{{.State.Running}}' $P-sd-stop 2>/dev/null)" = true ] && break; sleep 0.2; done
+eq "stop: the attached run is running" "$(docker inspect -f '{{.State.Running}}' $P-sd-stop 2>/dev/null)" true
 start=$(date +%s)
 inside systemctl stop docker-server.service 2>/dev/null
 took=$(( $(date +%s) - start ))
 check "stop: systemctl stop returns within grace + clean-up (took $took s)" test "$took" -le 12
 gone=no
-for _ in $(seq 25); do docker inspect ds-e2e-sd-stop >/dev/null 2>&1 || { gone=yes; break; }; sleep 0.2; done
+for _ in $(seq 25); do docker inspect $P-sd-stop >/dev/null 2>&1 || { gone=yes; break; }; sleep 0.2; done
 eq "stop: the run's container was killed and removed" "$gone" yes
 log=$(journal 30 docker-server.service)
 has "stop: the spawner logs the stop" "$log" "reason=stopping signal=SIGTERM connections=1"
