@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 scripts/test-env.sh
 echo "== build (release, static, stripped: scripts/build.sh)"
 scripts/build.sh
-echo "== unit tests and canned-request fixtures"
+echo "== docs/openapi.yaml is a valid OpenAPI 3.1 document (openapi-spec-validator)"
+python3 -c "import yaml; from openapi_spec_validator import validate; validate(yaml.safe_load(open('docs/openapi.yaml'))); print('docs/openapi.yaml: valid')"
+echo "== unit tests and canned-request fixtures (the OpenAPI document is checked against the code there)"
 DS_BINARY="$PWD/.build/release/docker-server" swift test
 echo "== end-to-end suite"
 Tests/e2e/run.sh .build/release/docker-server

@@ -6,7 +6,7 @@ extension Handler {
     /// {"id","name","exitCode","stdout","stderr"}`. With `remove` the engine's AutoRemove
     /// deletes the container when it exits, even if this process is gone by then. A missing
     /// image is pulled first. A container whose start fails is removed before answering. A
-    /// client that hangs up (or stalls) before the answer, or a run past
+    /// client that hangs up before the answer, or a run past
     /// `Limits.attachedRunTimeoutSeconds`, gets its container killed (ContainerKill).
     func run(_ options: RunOptions) throws(HTTPError) -> HTTPResponse {
         let id = try createContainer(options)

@@ -54,8 +54,9 @@ struct FixtureTests {
         let lines = expect.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         #expect(!lines.isEmpty, "fixture \(name): its expect file says nothing")
         for line in lines {
-            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, !parts[1].isEmpty else {
+            var parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts == ["body-is"], line.hasSuffix(":") { parts.append("") }  // an empty body
+            guard parts.count == 2, !parts[1].isEmpty || parts[0] == "body-is" else {
                 Issue.record("fixture \(name): malformed expect line \"\(line)\" (expected `directive: value`)")
                 continue
             }

@@ -1,7 +1,9 @@
 /// Checks the `Authorization` field against the configured token (docs/API.md "Authentication").
 ///
 /// Accepted: `Basic base64(token)` (the original DockerServer's form), `Basic
-/// base64(user:token)` with any user (so `curl -u x:TOKEN` works) and `Bearer TOKEN`.
+/// base64(user:token)` with any user (so `curl -u x:TOKEN` works), `Basic base64(token:)`
+/// (the token as user name with an empty password: `curl -u TOKEN:`, the habit of many token
+/// APIs) and `Bearer TOKEN`.
 /// Every comparison takes time independent of where the inputs differ.
 public enum Authenticator {
     public enum Outcome: Equatable, Sendable {
@@ -28,11 +30,13 @@ public enum Authenticator {
             return constantTimeEqual(Array(credentials.utf8), expected) ? .accepted : .rejected
         case "basic":
             guard let decoded = Base64.decode(credentials) else { return .rejected }
-            // Both forms are compared every time, so timing does not tell which one matched.
+            // Every form is compared every time, so timing does not tell which one matched.
             let whole = constantTimeEqual(decoded, expected)
             let afterColon = decoded.firstIndex(of: UInt8(ascii: ":")).map { Array(decoded[($0 + 1)...]) } ?? []
             let password = constantTimeEqual(afterColon, expected)
-            return whole || password ? .accepted : .rejected
+            let asUser = decoded.last == UInt8(ascii: ":") ? Array(decoded.dropLast()) : []
+            let user = constantTimeEqual(asUser, expected)
+            return whole || password || user ? .accepted : .rejected
         default:
             return .rejected
         }

@@ -31,12 +31,13 @@ public enum TimeParsing {
         return text
     }
 
-    /// `SECONDS[.FRACTION]`: at most 12 digits of seconds (the engine reads 64-bit seconds and
-    /// nanoseconds) and 9 of fraction.
+    /// `[+]SECONDS[.FRACTION]`, as the CLI passes it on: each part at most 18 digits (the engine
+    /// reads both as 64-bit integers).
     static func isUnixSeconds(_ text: String) -> Bool {
-        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let digits: (Substring) -> Bool = { !$0.isEmpty && $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }
-        return digits(parts[0]) && parts[0].count <= 12 && (parts.count == 1 || (digits(parts[1]) && parts[1].count <= 9))
+        let unsigned = text.hasPrefix("+") ? text.dropFirst() : Substring(text)
+        let parts = unsigned.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let digits: (Substring) -> Bool = { (1...18).contains($0.count) && $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }
+        return digits(parts[0]) && (parts.count == 1 || digits(parts[1]))
     }
 
     /// Go's `time.ParseDuration`: `[-+]` then one or more `NUMBER UNIT` (a number may have a
@@ -86,8 +87,10 @@ public enum TimeParsing {
 
     /// The date-time layouts the CLI chooses between, as `GetTimestamp` chooses: with a `.`,
     /// RFC 3339 with a fraction; with a `T`, by the number of colons in the time, hours,
-    /// hours and minutes, or RFC 3339; else a date. An offset (`Z` or `±hh:mm`) is required
-    /// when the text has a `Z`, `z`, `+` or three `-`, and not allowed otherwise.
+    /// hours and minutes, or RFC 3339; else a date. An offset (`Z` or `±hh:mm`, up to 24
+    /// hours and 60 minutes as Go reads it) is required when the text has a `Z`, `z`, `+` or
+    /// three `-`, and not allowed otherwise. As Go's parser: the hour may have one digit, and
+    /// seconds may be followed by a fraction with `.` or `,`, whatever the layout.
     /// - Returns: Unix seconds and nanoseconds, nil when the text does not fit its layout or
     ///   names a date that does not exist.
     static func dateTime(_ text: String) -> (seconds: Int, nanoseconds: Int)? {
@@ -105,6 +108,7 @@ public enum TimeParsing {
             i += count
             return n
         }
+        func isDigit(_ k: Int) -> Bool { k < b.count && (0x30...0x39).contains(b[k]) }
         func literal(_ c: Character) -> Bool {
             guard i < b.count, b[i] == c.asciiValue! else { return false }
             i += 1
@@ -114,7 +118,7 @@ public enum TimeParsing {
               (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day) else { return nil }
         var hour = 0, minute = 0, second = 0, nanoseconds = 0
         if b.contains(UInt8(ascii: ".")) || b.contains(UInt8(ascii: "T")) {
-            guard literal("T"), let h = digits(2), h < 24 else { return nil }
+            guard literal("T"), let h = digits(isDigit(i + 1) ? 2 : 1), h < 24 else { return nil }
             hour = h
             var colons = b.filter { $0 == UInt8(ascii: ":") }.count
             if zoned, !b.contains(UInt8(ascii: "Z")), !b.contains(UInt8(ascii: "z")), colons > 0 { colons -= 1 }
@@ -127,10 +131,12 @@ public enum TimeParsing {
                 guard literal(":"), let s = digits(2), s < 60 else { return nil }
                 second = s
             }
-            if withFraction {
-                guard literal(".") else { return nil }
+            // A fraction after the seconds, with `.` or `,` (required by the `.` layout's
+            // choice only in that something follows the seconds there).
+            if colons >= 2 || withFraction, i < b.count, b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",") {
+                i += 1
                 let start = i
-                while i < b.count, (0x30...0x39).contains(b[i]) { i += 1 }
+                while isDigit(i) { i += 1 }
                 guard i > start else { return nil }
                 // Digits past the ninth are dropped, as Go's parser drops them.
                 for k in start..<(start + 9) { nanoseconds = nanoseconds * 10 + (k < i ? Int(b[k] - 0x30) : 0) }
@@ -142,7 +148,7 @@ public enum TimeParsing {
             } else if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
                 let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
                 i += 1
-                guard let oh = digits(2), literal(":"), let om = digits(2), oh < 24, om < 60 else { return nil }
+                guard let oh = digits(2), literal(":"), let om = digits(2), oh <= 24, om <= 60 else { return nil }
                 offset = sign * (oh * 3600 + om * 60)
             } else {
                 return nil

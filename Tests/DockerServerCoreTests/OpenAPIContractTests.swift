@@ -1,0 +1,148 @@
+import Glibc
+import Testing
+@testable import DockerServerCore
+
+/// docs/openapi.yaml agrees with the code: the same operations as the router, the same
+/// fields as the body schemas, the same statuses as the code can answer (`APIContract`). The
+/// test command also validates the document itself with openapi-spec-validator.
+@Suite("docs/openapi.yaml agrees with the code")
+struct OpenAPIContractTests {
+    /// Each mapping line of a block-style YAML document: the path of keys to it (list items
+    /// as `-`) and its scalar value, if any. Enough for the project's own OpenAPI document,
+    /// which keeps to block style (see its header).
+    static func entries(_ text: String) -> [(path: [String], value: String?)] {
+        var out: [(path: [String], value: String?)] = []
+        var stack: [(indent: Int, key: String)] = []
+        var blockIndent: Int?
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = Substring(raw)
+            let indent = line.prefix { $0 == " " }.count
+            let content = line.dropFirst(indent)
+            if content.isEmpty || content.hasPrefix("#") { continue }
+            if let block = blockIndent {
+                if indent > block { continue }
+                blockIndent = nil
+            }
+            var level = indent
+            line = content
+            // "- key: value" is a list item holding a mapping.
+            while line.hasPrefix("- ") || line == "-" {
+                while let top = stack.last, top.indent >= level { stack.removeLast() }
+                stack.append((level, "-"))
+                line = line.dropFirst(2)
+                level += 2
+            }
+            guard let colon = Self.keyEnd(line) else { continue }
+            var key = String(line[..<colon]).trimmingSpaces
+            if key.count >= 2, (key.hasPrefix("\"") && key.hasSuffix("\"")) || (key.hasPrefix("'") && key.hasSuffix("'")) {
+                key = String(key.dropFirst().dropLast())
+            }
+            var value: String? = String(line[line.index(after: colon)...]).trimmingSpaces
+            if let v = value, v.isEmpty { value = nil }
+            if let v = value, v.hasPrefix("|") || v.hasPrefix(">") { blockIndent = level; value = nil }
+            if let v = value, v.count >= 2, (v.hasPrefix("'") && v.hasSuffix("'")) || (v.hasPrefix("\"") && v.hasSuffix("\"")) {
+                value = String(v.dropFirst().dropLast())
+            }
+            while let top = stack.last, top.indent >= level { stack.removeLast() }
+            stack.append((level, key))
+            out.append((stack.map(\.key), value))
+        }
+        return out
+    }
+
+    /// The colon that ends a mapping key (outside quotes, followed by a space or the end).
+    static func keyEnd(_ line: Substring) -> Substring.Index? {
+        var quote: Character?
+        var i = line.startIndex
+        while i < line.endIndex {
+            let c = line[i]
+            if let q = quote {
+                if c == q { quote = nil }
+            } else if c == "\"" || c == "'" {
+                quote = c
+            } else if c == ":" {
+                let next = line.index(after: i)
+                if next == line.endIndex || line[next] == " " { return i }
+            }
+            i = line.index(after: i)
+        }
+        return nil
+    }
+
+    static func document(filePath: String = #filePath) -> [(path: [String], value: String?)] {
+        let root = filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+        guard let file = fopen("/" + root + "/docs/openapi.yaml", "rb") else { return [] }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, file)
+            if n <= 0 { break }
+            bytes += buffer[..<n]
+        }
+        return entries(String(decoding: bytes, as: UTF8.self))
+    }
+
+    @Test func theReaderReadsBlockStyle() {
+        let text = """
+        a:
+          b: 1
+          "200":
+            description: |
+              text: not a key
+            x: 'y'
+          list:
+            - name: n1
+              in: query
+            - name: n2
+        c: 2
+        """
+        let e = Self.entries(text)
+        #expect(e.map { $0.path.joined(separator: ".") } == ["a", "a.b", "a.200", "a.200.description", "a.200.x", "a.list",
+                                                               "a.list.-.name", "a.list.-.in", "a.list.-.name", "c"])
+        #expect(e[4].value == "y")
+    }
+
+    @Test func sameOperationsAsTheRouter() throws {
+        let doc = Self.document()
+        try #require(!doc.isEmpty, "docs/openapi.yaml is missing or empty")
+        let methods: Set<String> = ["get", "put", "post", "delete", "head", "patch", "options"]
+        let documented = Set(doc.filter { $0.path.count == 3 && $0.path[0] == "paths" && methods.contains($0.path[2]) }
+            .map { "\($0.path[2].uppercased()) \($0.path[1])" })
+        #expect(documented == Set(APIContract.operations.map { "\($0.method) \($0.path)" }))
+        // And the router takes exactly these methods.
+        #expect(Set(Router.rootMethods.split(separator: ",").map { $0.trimmingSpaces }) ==
+                Set(APIContract.operations.filter { $0.path == "/" }.map(\.method)))
+        #expect(Set(Router.itemMethods.split(separator: ",").map { $0.trimmingSpaces }) ==
+                Set(APIContract.operations.filter { $0.path != "/" }.map(\.method)))
+    }
+
+    @Test(arguments: APIContract.operations.map { "\($0.method) \($0.path) \($0.route)" })
+    func sameStatusesAsTheCode(operation: String) throws {
+        let parts = operation.split(separator: " ").map(String.init)
+        let doc = Self.document()
+        try #require(!doc.isEmpty, "docs/openapi.yaml is missing or empty")
+        let documented = Set(doc.filter { $0.path.count == 5 && $0.path[0] == "paths" && $0.path[1] == parts[1]
+            && $0.path[2] == parts[0].lowercased() && $0.path[3] == "responses" }.compactMap { Int($0.path[4]) })
+        #expect(documented == APIContract.statuses(of: parts[2]),
+                "\(operation): documented only \(documented.subtracting(APIContract.statuses(of: parts[2])).sorted()), not documented \(APIContract.statuses(of: parts[2]).subtracting(documented).sorted())")
+    }
+
+    @Test(arguments: [("put", FieldSchema.run), ("post", FieldSchema.exec)])
+    func sameFieldsAsTheBodySchemas(method: String, schema: FieldSchema) throws {
+        let doc = Self.document()
+        try #require(!doc.isEmpty, "docs/openapi.yaml is missing or empty")
+        let path = method == "put" ? "/" : "/{name}"
+        // Both encodings, each naming one schema.
+        let refs = doc.filter { $0.path.count == 8 && $0.path[0] == "paths" && $0.path[1] == path && $0.path[2] == method
+            && $0.path[3] == "requestBody" && $0.path[6] == "schema" && $0.path[7] == "$ref" }
+        #expect(Set(refs.map { $0.path[5] }) == ["application/x-www-form-urlencoded", "application/json"])
+        for ref in refs {
+            let name = try #require(ref.value?.split(separator: "/").last.map(String.init))
+            let fields = doc.filter { $0.path.count == 5 && $0.path[0] == "components" && $0.path[1] == "schemas"
+                && $0.path[2] == name && $0.path[3] == "properties" }.map { $0.path[4] }
+            #expect(fields == schema.fields.map(\.name), "\(name)")
+            #expect(doc.contains { $0.path == ["components", "schemas", name, "additionalProperties"] && $0.value == "false" })
+        }
+    }
+}
