@@ -57,7 +57,7 @@ extension Config {
         },
         Option(name: "log_expiry", takesValue: true) { c, v throws(ConfigError) in c.logExpiryDays = try int("log_expiry", v, min: 1) },
         Option(name: "log_max_size", takesValue: true) { c, v throws(ConfigError) in c.logMaxSizeMB = try int("log_max_size", v, min: 1) },
-        Option(name: "max_body", takesValue: true) { c, v throws(ConfigError) in c.maxBodyBytes = try int("max_body", v, min: 0, max: 64 * 1024 * 1024) },
+        Option(name: "max_body", takesValue: true) { c, v throws(ConfigError) in c.maxBodyBytes = try int("max_body", v, min: 0, max: Limits.maxBodyBytesCeiling) },
         Option(name: "read_timeout", takesValue: true) { c, v throws(ConfigError) in c.readTimeoutSeconds = try int("read_timeout", v, min: 1, max: 3600) },
         Option(name: "write_timeout", takesValue: true) { c, v throws(ConfigError) in c.writeTimeoutSeconds = try int("write_timeout", v, min: 1, max: 3600) },
         Option(name: "engine_timeout", takesValue: true) { c, v throws(ConfigError) in c.engineTimeoutSeconds = try int("engine_timeout", v, min: 1, max: 3600) },
@@ -208,7 +208,7 @@ extension Config {
                              without connections, 0 = never (60)
       --shutdown_grace S     spawner: on SIGTERM/SIGINT stop accepting and let connections
                              finish for S seconds, then end them as a client hang-up does (30)
-      --max_body BYTES       request body limit (10240)
+      --max_body BYTES       request body limit (10240; at most 4194304)
       --read_timeout S       seconds a client has to send its request (10)
       --write_timeout S      seconds a client may take no bytes of the answer before it is
                              dropped (30)

@@ -1,6 +1,6 @@
 extension Handler {
     /// `docker exec` (docs/API.md "POST /<id or name>"): ExecCreate, ExecStart attached, stdin
-    /// given its `input` and end-of-file when attached (`interactive` or `input`), output read
+    /// given its `input` and end-of-file when attached (`interactive`, `input` or `tty`), output read
     /// to the end, then ExecInspect for the real exit code: `200
     /// {"id","exitCode","stdout","stderr"}`. Unknown container 404, stopped 409.
     func exec(_ container: String, _ options: ExecOptions) throws(HTTPError) -> HTTPResponse {
@@ -17,8 +17,7 @@ extension Handler {
         guard stream.status == 101 || stream.status == 200 else {
             throw EngineErrors.map(try stream.response(), operation: .execStart, context: "starting exec in container \(container)")
         }
-        if options.attachesStdin { try sendInput(options.input ?? [], to: stream, tty: options.tty) }
-        var output = try collect(stream, multiplexed: !options.tty)
+        var output = try collect(stream, multiplexed: !options.tty, input: options.attachesStdin ? options.input ?? [] : nil, tty: options.tty)
         let exitCode = try execExitCode(execID, container: container)
         return HTTPResponse(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType)],
                             bodyParts: output.jsonParts([("id", .string(container)), ("exitCode", .int(exitCode))]))

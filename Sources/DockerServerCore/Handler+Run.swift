@@ -24,8 +24,7 @@ extension Handler {
         var output: OutputCollector
         let waited: [UInt8]
         do throws(HTTPError) {
-            if options.attachesStdin { try sendInput(options.input ?? [], to: attach, tty: options.tty) }
-            output = try collect(attach, multiplexed: !options.tty)
+            output = try collect(attach, multiplexed: !options.tty, input: options.attachesStdin ? options.input ?? [] : nil, tty: options.tty)
             waited = try wait.readAll()
         } catch {
             // The client hung up (like Ctrl-C on `docker run`), or the run took too long: stop

@@ -112,23 +112,19 @@ public struct Handler {
                         reason: .removalInProgress)
     }
 
-    /// Reads a non-JSON stream into stdout/stderr (`multiplexed` unless the TTY was on).
-    func collect(_ stream: any EngineStream, multiplexed: Bool) throws(HTTPError) -> OutputCollector {
+    /// Reads a non-JSON stream to the end into stdout/stderr (`multiplexed` unless the TTY
+    /// was on). With `input` (stdin attached), stdin first gets it (possibly empty) and then
+    /// end-of-file while the output is read. Without a TTY end-of-file is the half-close;
+    /// with one the engine would end the whole stream there, so end-of-file is the
+    /// terminal's: Ctrl-D at the start of a line (a newline is added after a partial last
+    /// line, as shells with line editing ignore Ctrl-D on a non-empty line).
+    func collect(_ stream: any EngineStream, multiplexed: Bool, input: [UInt8]? = nil, tty: Bool = false) throws(HTTPError) -> OutputCollector {
         var output = OutputCollector(multiplexed: multiplexed)
+        if let input {
+            let endOfFile: [UInt8] = input.isEmpty || input.last == 0x0A ? [0x04] : [0x0A, 0x04]
+            try stream.exchange(input: tty ? input + endOfFile : input, halfClose: !tty) { output.feed($0) }
+        }
         while let bytes = try stream.read() { output.feed(bytes) }
         return output
-    }
-
-    /// Gives a hijacked stream its stdin (`input`, possibly empty), then end-of-file. Without
-    /// a TTY end-of-file is the half-close; with one the engine would end the whole stream
-    /// there, so end-of-file is the terminal's: Ctrl-D (twice after a partial line).
-    func sendInput(_ input: [UInt8], to stream: any EngineStream, tty: Bool) throws(HTTPError) {
-        guard tty else {
-            if !input.isEmpty { try stream.write(input) }
-            stream.closeWrite()
-            return
-        }
-        let endOfFile: [UInt8] = input.isEmpty || input.last == 0x0A ? [0x04] : [0x04, 0x04]
-        try stream.write(input + endOfFile)
     }
 }

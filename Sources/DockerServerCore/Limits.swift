@@ -7,6 +7,10 @@ public enum Limits {
     public static let maxHeaderBytes = 16 * 1024
     /// Default request body limit, bytes (`--max_body`, the original's 10 KiB): past it, 413.
     public static let defaultMaxBodyBytes = 10 * 1024
+    /// Largest `--max_body`, bytes: a body is held whole, parsed and sent on (a run's or an
+    /// exec's `input` as well), so this bounds what a request body costs in memory (a
+    /// 4 MiB body keeps the process under 32 MiB, docs/BENCHMARKS.md).
+    public static let maxBodyBytesCeiling = 4 * 1024 * 1024
     /// Default time a client has to send its whole request, seconds (`--read_timeout`).
     public static let defaultReadTimeoutSeconds = 10
     /// Default time a client may take no bytes of the answer before it is dropped, seconds
@@ -22,9 +26,11 @@ public enum Limits {
     /// container is killed and the answer is 504. Followed logs have no bound: the client
     /// ends them.
     public static let attachedRunTimeoutSeconds = 86400
-    /// Largest engine answer read into memory (inspect, errors, exec results), bytes; the
-    /// container list and pull progress are streamed, not read whole.
-    public static let maxEngineBodyBytes = 4 * 1024 * 1024
+    /// Largest engine answer read into memory (inspect, errors, exec results, version),
+    /// bytes; past it, 502. The container list, logs and pull progress are streamed, not
+    /// read whole. A container's inspect answer is a few KiB; 1 MiB of it parses within the
+    /// 32 MiB bound.
+    public static let maxEngineBodyBytes = 1024 * 1024
     /// Largest stdout or stderr kept for a JSON answer (run, exec, logs), in bytes of the
     /// escaped JSON string, each; the rest is dropped and `"truncated":true` is added. With
     /// both full the process stays under 32 MiB (docs/BENCHMARKS.md).

@@ -154,6 +154,7 @@ public final class Connection: ResponseStream {
                 }
             }
             body = Array(buffer.prefix(n))
+            buffer = []  // bytes pipelined after the request are not answered; the memory is the body's
         case .chunked:
             var decoder = ChunkedDecoder(maxBodyBytes: config.maxBodyBytes)
             while true {

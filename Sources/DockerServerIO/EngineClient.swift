@@ -283,13 +283,28 @@ final class EngineSocketStream: EngineStream {
         return out
     }
 
-    func write(_ bytes: [UInt8]) throws(HTTPError) {
-        let stall = deadline.map { max(1, $0 - Syscalls.monotonicMs()) } ?? Int64(Limits.defaultEngineTimeoutSeconds) * 1000
-        switch Syscalls.writeAll(fd, bytes, stallTimeoutMs: stall) {
-        case .written: return
-        case .stalled: throw HTTPError(504, "the Docker engine at \(endpoint) took no input", reason: .engineTimeout)
-        case .failed: throw HTTPError(502, "writing to the Docker engine failed: \(Syscalls.errorText(errno))", reason: .engineIo)
+    func exchange(input: [UInt8], halfClose: Bool, output: ([UInt8]) -> Void) throws(HTTPError) {
+        var offset = 0
+        while offset < input.count, !finished {
+            let (readiness, events) = Syscalls.waitForEvents(fd, events: Int16(POLLIN | POLLOUT), deadline: deadline, watch: watch)
+            switch readiness {
+            case .timedOut: throw HTTPError(504, "the Docker engine at \(endpoint) did not answer within \(timeoutSeconds) s", reason: .engineTimeout)
+            case .hangup: throw HTTPError(499, "the client closed the connection", reason: .clientGone)
+            case .ready: break
+            }
+            if events & Int16(POLLOUT | POLLERR | POLLHUP) != 0 {
+                let n = input.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, input.count - offset) }
+                if n > 0 {
+                    offset += n
+                } else if n < 0, errno != EAGAIN, errno != EWOULDBLOCK, errno != EINTR {
+                    // The command closed its stdin (EPIPE, ECONNRESET): the rest of the input
+                    // has no reader, and its output still comes.
+                    return
+                }
+            }
+            if events & Int16(POLLIN | POLLHUP) != 0, let bytes = try read() { output(bytes) }
         }
+        if halfClose, !finished { shutdown(fd, Int32(SHUT_WR)) }
     }
 
     /// Makes `body`, already read, the stream's body again (an error answer looked at first).
@@ -298,8 +313,6 @@ final class EngineSocketStream: EngineStream {
         framing = .length(body.count)
         finished = body.isEmpty
     }
-
-    func closeWrite() { shutdown(fd, Int32(SHUT_WR)) }
 
     func close() {
         guard !closed else { return }

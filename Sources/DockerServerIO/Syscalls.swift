@@ -50,6 +50,11 @@ public enum Syscalls {
     /// passes (`poll(2)`). When `watch` is given, a hang-up there (`POLLRDHUP`, `POLLHUP`,
     /// `POLLERR`) ends the wait too.
     public static func wait(_ fd: Int32, events: Int16, deadline: Int64?, watch: Int32? = nil) -> Readiness {
+        waitForEvents(fd, events: events, deadline: deadline, watch: watch).readiness
+    }
+
+    /// `wait`, also returning the events `fd` is ready for (`revents`; 0 unless `.ready`).
+    public static func waitForEvents(_ fd: Int32, events: Int16, deadline: Int64?, watch: Int32? = nil) -> (readiness: Readiness, events: Int16) {
         // Two descriptors at most, kept in a tuple: no array (and its metadata) per wait.
         var fds = (pollfd(fd: fd, events: events, revents: 0),
                    pollfd(fd: watch ?? -1, events: Int16(pollReadHangup), revents: 0))
@@ -58,7 +63,7 @@ public enum Syscalls {
             var timeout: Int32 = -1
             if let deadline {
                 let left = deadline - monotonicMs()
-                if left <= 0 { return .timedOut }
+                if left <= 0 { return (.timedOut, 0) }
                 timeout = Int32(min(left, Int64(Int32.max)))
             }
             let n = withUnsafeMutableBytes(of: &fds) {
@@ -66,11 +71,11 @@ public enum Syscalls {
             }
             if n < 0 {
                 if errno == EINTR { continue }
-                return .ready  // let the following read or write report the error
+                return (.ready, events)  // let the following read or write report the error
             }
             if n == 0 { continue }
-            if count > 1, fds.1.revents & Int16(pollReadHangup | Int32(POLLHUP) | Int32(POLLERR)) != 0 { return .hangup }
-            if fds.0.revents != 0 { return .ready }
+            if count > 1, fds.1.revents & Int16(pollReadHangup | Int32(POLLHUP) | Int32(POLLERR)) != 0 { return (.hangup, 0) }
+            if fds.0.revents != 0 { return (.ready, fds.0.revents) }
         }
     }
 

@@ -97,8 +97,10 @@ final class FakeStream: EngineStream {
         return nil
     }
 
-    func write(_ bytes: [UInt8]) throws(HTTPError) { written += bytes }
-    func closeWrite() { closedWrite = true }
+    func exchange(input: [UInt8], halfClose: Bool, output: ([UInt8]) -> Void) throws(HTTPError) {
+        written += input
+        closedWrite = halfClose
+    }
     func close() { closed = true }
 }
 

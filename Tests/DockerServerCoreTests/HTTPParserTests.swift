@@ -370,10 +370,10 @@ struct ChunkedDecoderTests {
         #expect(try ChunkedDecoder.decode(bytes("2800\r\n"), maxBodyBytes: 10 * 1024) == .needMore)
     }
 
-    @Test func endlessTrailersAre413() {
+    @Test func endlessTrailersAre431() {
         var input = bytes("0\r\n")
         while input.count <= 10 * 1024 + 65536 { input += bytes("X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n") }
-        #expect(httpStatus { _ = try ChunkedDecoder.decode(input, maxBodyBytes: 10 * 1024) } == 413)
+        #expect(httpStatus { _ = try ChunkedDecoder.decode(input, maxBodyBytes: 10 * 1024) } == 431)
     }
 
     @Test(arguments: [
@@ -511,6 +511,27 @@ struct ResponseParsingTests {
         #expect(throws: ChunkedDecoder.Failure.tooLarge) { _ = try engine.feed(bytes("1234567890abcdef0\r\n")) }
         var request = ChunkedDecoder(maxBodyBytes: 10)
         #expect(throws: ChunkedDecoder.Failure.tooLarge) { _ = try request.feed(bytes("b\r\n")) }
+    }
+
+    @Test func trailersHaveTheHeaderSectionsLimitNotTheBodys() throws {
+        // 8 KiB of trailers after a 1-byte body under a 10-byte limit: accepted.
+        let field = "X-T: " + String(repeating: "a", count: 1000) + "\r\n"
+        var small = ChunkedDecoder(maxBodyBytes: 10)
+        #expect(try small.feed(bytes("1\r\nx\r\n0\r\n" + String(repeating: field, count: 8) + "\r\n")) == bytes("x"))
+        #expect(small.isDone)
+        // Past 16 KiB of trailers: 431, as a header section would be.
+        #expect(httpStatus { _ = try ChunkedDecoder.decode(bytes("0\r\n" + String(repeating: field, count: 17) + "\r\n"), maxBodyBytes: 10_000_000) } == 431)
+    }
+
+    @Test func framingAroundABoundedBodyIsBounded() {
+        // One-byte chunks with long extensions: 413 for the framing, though the body is small.
+        let chunk = "1;" + String(repeating: "e", count: 4000) + "\r\nx\r\n"
+        let error = httpError { _ = try ChunkedDecoder.decode(bytes(String(repeating: chunk, count: 20)), maxBodyBytes: 1000) }
+        #expect(error?.status == 413)
+        #expect(error?.message.contains("framing") == true)
+        // Engine streams (no body limit) have no framing limit either.
+        var engine = ChunkedDecoder()
+        #expect(throws: Never.self) { _ = try engine.feed(bytes(String(repeating: chunk, count: 20))) }
     }
 }
 

@@ -180,7 +180,8 @@ struct HandlerTests {
 
     @Test(arguments: versions)
     func execInputAndEndOfFile(version: String) throws {
-        for (form, written, halfClosed) in [("data=cat&input=hi", "hi", true), ("data=cat&tty=1&input=hi", "hi\u{4}\u{4}", false),
+        for (form, written, halfClosed) in [("data=cat&input=hi", "hi", true), ("data=cat&tty=1&input=hi", "hi\n\u{4}", false),
+                                           ("data=cat&tty=1&input=hi%0A", "hi\n\u{4}", false), ("data=cat&tty=1", "\u{4}", false),
                                            ("data=cat&tty=1&interactive=1", "\u{4}", false), ("data=cat&interactive=1", "", true)] {
             let engine = FakeEngine([
                 .containerExec: [.answer(recording(version, "exec-create-201"))],

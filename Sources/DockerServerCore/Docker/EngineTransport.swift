@@ -32,11 +32,15 @@ public protocol EngineStream: AnyObject {
     /// The next body bytes, and then whatever else has already arrived, up to about `limit`
     /// bytes (to pass streams on in larger pieces); nil at the end.
     func read(coalescingUpTo limit: Int) throws(HTTPError) -> [UInt8]?
-    /// Writes to a hijacked stream (the stdin of an attach or exec).
-    /// - Throws: `HTTPError` 502 when the engine takes no bytes, or is gone.
-    func write(_ bytes: [UInt8]) throws(HTTPError)
-    /// Half-closes the request side (stdin end-of-file for a hijacked stream).
-    func closeWrite()
+    /// Gives a hijacked stream (attach, exec) its stdin while reading its output, so that
+    /// neither side waits on the other (a command that writes as it reads fills its output
+    /// long before it has taken a large input); then, with `halfClose`, ends stdin by
+    /// half-closing. Returns once the input is written, or earlier when the command closed
+    /// its stdin (the rest is dropped, as a pipe to a command that exits) or the output
+    /// ended; the rest of the output is read with `read()`.
+    /// - Parameter output: the output read meanwhile, in order.
+    /// - Throws: as `read()`.
+    func exchange(input: [UInt8], halfClose: Bool, output: ([UInt8]) -> Void) throws(HTTPError)
     func close()
 }
 

@@ -18,8 +18,10 @@ public struct RunOptions: Equatable, Sendable {
     /// `-t`: a terminal; the output comes unframed, all on stdout.
     public var tty: Bool
 
-    /// stdin is attached (and given `input`, or end-of-file).
-    public var attachesStdin: Bool { !detach && (interactive || input != nil) }
+    /// stdin is attached (and given `input`, or end-of-file) in an attached run with
+    /// `interactive`, `input` or `tty`: a command reading a terminal nobody types into would
+    /// wait for ever.
+    public var attachesStdin: Bool { !detach && (interactive || input != nil || tty) }
 
     /// Reads and validates the fields; `defaultName` (a UUID) is used when `name` is absent.
     /// - Throws: `HTTPError` 400 naming the bad or unknown field.
@@ -94,8 +96,9 @@ public struct ExecOptions: Equatable, Sendable {
     /// The command's stdin, then end-of-file (`echo input | docker exec -i`).
     public var input: [UInt8]?
 
-    /// stdin is attached (and given `input`, or end-of-file).
-    public var attachesStdin: Bool { interactive || input != nil }
+    /// stdin is attached (and given `input`, or end-of-file) with `interactive`, `input` or
+    /// `tty`, as for a run.
+    public var attachesStdin: Bool { interactive || input != nil || tty }
 
     /// - Throws: `HTTPError` 400 when `data` is missing or malformed, or a field is unknown.
     public init(fields: RequestFields) throws(HTTPError) {

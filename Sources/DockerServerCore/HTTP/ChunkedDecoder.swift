@@ -8,13 +8,20 @@
 ///
 /// No space before the size, none after it but before a `;`, CRLF only. Extensions and
 /// trailer fields are checked and dropped. Memory: the current line (at most 4096 bytes).
+/// Bounds: the framing around a bounded body (size lines, extensions, CRLFs) at most
+/// `maxFramingBytes`; the trailer section at most `Limits.maxHeaderBytes`, as the header
+/// section.
 public struct ChunkedDecoder: Sendable {
     /// Why the input is refused.
     public enum Failure: Error, Equatable, Sendable {
         /// Off the grammar; the message says where.
         case malformed(String)
-        /// The body (or, counting trailers, the whole encoding) is larger than allowed.
+        /// The body is larger than `maxBodyBytes`.
         case tooLarge
+        /// The framing around a bounded body is larger than `maxFramingBytes`.
+        case framingTooLarge
+        /// The trailer section is larger than `Limits.maxHeaderBytes`.
+        case trailersTooLarge
     }
 
     enum State: Equatable, Sendable { case size, data(Int), dataEnd, trailer, done }
@@ -24,6 +31,11 @@ public struct ChunkedDecoder: Sendable {
     public private(set) var bodyCount = 0
     /// Input bytes taken so far; once `isDone`, the length of the whole encoding.
     public private(set) var consumed = 0
+    /// Bytes of the trailer section taken so far.
+    var trailerBytes = 0
+    /// Largest framing around a bounded body, bytes: room for thousands of chunks with
+    /// short extensions, not for megabytes of extensions around a small body.
+    public static let maxFramingBytes = 64 * 1024
     /// Largest body, bytes; nil for no limit (engine streams).
     public let maxBodyBytes: Int?
 
@@ -34,8 +46,8 @@ public struct ChunkedDecoder: Sendable {
 
     /// Consumes `input` (bytes after the end are not taken); returns the data it carried.
     /// - Throws: `Failure.malformed` off the grammar, `.tooLarge` past `maxBodyBytes` (as
-    ///   soon as a chunk size announces it, or when trailers are far larger than a body
-    ///   could be).
+    ///   soon as a chunk size announces it), `.framingTooLarge` past `maxFramingBytes`,
+    ///   `.trailersTooLarge` past `Limits.maxHeaderBytes` of trailer section.
     public mutating func feed(_ input: some Collection<UInt8>) throws(Failure) -> [UInt8] {
         var out: [UInt8] = []
         var i = input.startIndex
@@ -52,7 +64,12 @@ public struct ChunkedDecoder: Sendable {
             let byte = input[i]
             i = input.index(after: i)
             consumed += 1
-            if let maxBodyBytes, consumed > maxBodyBytes + 65536 { throw .tooLarge }
+            if state == .trailer {
+                trailerBytes += 1
+                if trailerBytes > Limits.maxHeaderBytes { throw .trailersTooLarge }
+            } else if maxBodyBytes != nil, consumed - bodyCount > ChunkedDecoder.maxFramingBytes {
+                throw .framingTooLarge
+            }
             if state == .dataEnd {
                 // Exactly CRLF after the data.
                 line.append(byte)
@@ -156,18 +173,24 @@ extension ChunkedDecoder {
     }
 
     /// Decodes a chunked request body from all the bytes received so far.
-    /// - Throws: `HTTPError` 413 past `maxBodyBytes`, 400 off the grammar.
+    /// - Throws: `HTTPError` 413 past `maxBodyBytes` or `maxFramingBytes`, 431 past
+    ///   `Limits.maxHeaderBytes` of trailers, 400 off the grammar.
     public static func decode(_ input: [UInt8], maxBodyBytes: Int) throws(HTTPError) -> Outcome {
         var decoder = ChunkedDecoder(maxBodyBytes: maxBodyBytes)
         let body = try decoder.requestBody(input)
         return decoder.isDone ? .complete(body: body, consumed: decoder.consumed) : .needMore
     }
 
-    /// `feed` for a request body: failures as the client's errors (400, 413).
+    /// `feed` for a request body: failures as the client's errors (400, 413, 431).
     public mutating func requestBody(_ input: some Collection<UInt8>) throws(HTTPError) -> [UInt8] {
         do { return try feed(input) } catch {
             switch error {
-            case .tooLarge: throw HTTPError(413, "request body larger than \(maxBodyBytes ?? 0) bytes", reason: .bodyTooLarge)
+            case .tooLarge:
+                throw HTTPError(413, "request body larger than \(maxBodyBytes ?? 0) bytes", reason: .bodyTooLarge)
+            case .framingTooLarge:
+                throw HTTPError(413, "chunked framing (sizes, extensions) larger than \(ChunkedDecoder.maxFramingBytes) bytes", reason: .bodyTooLarge)
+            case .trailersTooLarge:
+                throw HTTPError(431, "trailer section larger than \(Limits.maxHeaderBytes) bytes", reason: .headersTooLarge)
             case .malformed(let message): throw HTTPError.badRequest(message, reason: .badChunk)
             }
         }

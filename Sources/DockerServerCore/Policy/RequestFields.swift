@@ -29,8 +29,11 @@ public struct RequestFields: Sendable {
         if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { self.init(); return }
         switch mediaType {
         case "", "application/x-www-form-urlencoded":
-            guard let text = String(validating: body, as: UTF8.self) else { throw HTTPError.badRequest("form body is not valid UTF-8") }
-            try self.init(form: text.trimmingSpaces.filter { $0 != "\r\n" && $0 != "\n" })
+            // Line ends (a canned file's, or a trailing newline) are not part of form data.
+            guard let text = String(validating: body.filter { $0 != 0x0D && $0 != 0x0A }.trimmingWhitespace(), as: UTF8.self) else {
+                throw HTTPError.badRequest("form body is not valid UTF-8")
+            }
+            try self.init(form: text)
         case "application/json":
             try self.init(json: body)
         default:
