@@ -137,12 +137,40 @@ public enum Syscalls {
             }
             if n < 0 && errno == EINTR { continue }
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                guard wait(fd, events: Int16(POLLOUT), deadline: deadline) == .ready else { return .stalled }
+                guard waitWritable(fd, deadline: &deadline, stallTimeoutMs: stallTimeoutMs) else { return .stalled }
                 continue
             }
             return .failed
         }
         return .written
+    }
+
+    /// `ioctl(SIOCOUTQ)` (Linux, = `TIOCOUTQ`; not exported to Swift).
+    static let socketOutputQueue: UInt = 0x5411
+
+    /// Bytes in socket `fd`'s send queue: written, not yet acknowledged by the peer
+    /// (`ioctl(SIOCOUTQ)`); nil when `fd` is not a socket.
+    static func unsentBytes(_ fd: Int32) -> Int? {
+        var count: Int32 = 0
+        return ioctl(fd, socketOutputQueue, &count) == 0 ? Int(count) : nil
+    }
+
+    /// Waits until `fd` takes bytes again (`POLLOUT`). A socket's send buffer may stay too
+    /// full to report room for longer than the stall timeout while a slow client still reads,
+    /// so every second the send queue is looked at: when it shrank, the client took bytes and
+    /// the `deadline` (monotonic ms) moves to `stallTimeoutMs` from now.
+    /// - Returns: false when the deadline passed without progress.
+    static func waitWritable(_ fd: Int32, deadline: inout Int64?, stallTimeoutMs: Int64?) -> Bool {
+        guard let stallTimeoutMs, var end = deadline else { return wait(fd, events: Int16(POLLOUT), deadline: nil) == .ready }
+        defer { deadline = end }
+        var queued = unsentBytes(fd)
+        while true {
+            if wait(fd, events: Int16(POLLOUT), deadline: min(end, monotonicMs() + 1000)) == .ready { return true }
+            let now = unsentBytes(fd)
+            if let before = queued, let now, now < before { end = monotonicMs() + stallTimeoutMs }
+            queued = now
+            if monotonicMs() >= end { return false }
+        }
     }
 
     /// Sets `O_NONBLOCK` on `fd` (`fcntl(2)`): writes then return instead of blocking, and

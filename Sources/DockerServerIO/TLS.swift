@@ -217,19 +217,24 @@ public final class TLSChannel {
         }
     }
 
-    /// Encrypts and writes all of `bytes`.
+    /// Encrypts and writes all of `bytes`, in pieces of 64 KiB.
     /// - Parameter stallTimeoutMs: how long the client may take no bytes; every write that
-    ///   makes progress starts the time again.
+    ///   makes progress, and every byte the client takes from the socket, starts the time
+    ///   again (`Syscalls.waitWritable`).
     public func writeAll(_ bytes: [UInt8], stallTimeoutMs: Int64?) -> Syscalls.WriteOutcome {
         var offset = 0
         var deadline = stallTimeoutMs.map { Syscalls.monotonicMs() + $0 }
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { raw in
-                library.write(ssl, UnsafeMutableRawPointer(mutating: raw.baseAddress! + offset), Int32(min(bytes.count - offset, 1 << 20)))
+                library.write(ssl, UnsafeMutableRawPointer(mutating: raw.baseAddress! + offset), Int32(min(bytes.count - offset, 65536)))
             }
             if n > 0 {
                 offset += Int(n)
                 deadline = stallTimeoutMs.map { Syscalls.monotonicMs() + $0 }
+                continue
+            }
+            if library.getError(ssl, n) == Self.errorWantWrite {
+                guard Syscalls.waitWritable(output, deadline: &deadline, stallTimeoutMs: stallTimeoutMs) else { return .stalled }
                 continue
             }
             guard wait(after: n, deadline: deadline) else {

@@ -79,6 +79,41 @@ check "stalled followed logs: dropped too, the next client served (after ${took}
   bash -c "awk -v t='$took' 'BEGIN {exit !(t ~ /^[0-9.]+$/ && t >= 1.5 && t < 5)}'"
 has "stalled client: logged as client_stalled" "$(cat "$STATE"/stall-*.log)" "reason=client_stalled"
 
+# A slow client that keeps reading is not stalled, even while the socket's send buffer stays
+# too full to report room for longer than --write_timeout (a large buffer drains slowly).
+docker run -d --name $P-hugelog "$IMAGE" sh -c 'yes "a line of a log that is long enough to fill every buffer quickly" | head -c 20000000; sleep 600' >/dev/null
+for _ in $(seq 100); do [ "$(docker logs $P-hugelog 2>/dev/null | wc -c)" -ge 20000000 ] && break; sleep 0.2; done
+# slow_reader PORT TARGET SECONDS [tls]: reads 30 KB a second; prints what happened.
+SLOW_READER=$(cat <<'PY'
+import socket, ssl, sys, time
+port, token, target, seconds, tls = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5:] == ["tls"]
+s = socket.create_connection(("127.0.0.1", port))
+if tls:
+    context = ssl.create_default_context(); context.check_hostname = False; context.verify_mode = ssl.CERT_NONE
+    s = context.wrap_socket(s, server_hostname="localhost")
+s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n" % (target, token)).encode())
+s.settimeout(10); start = time.time()
+while time.time() - start < seconds:
+    second = 0
+    while second < 30000:
+        data = s.recv(30000 - second)
+        if not data: break
+        second += len(data)
+    if not data: print("closed after %.1f s" % (time.time() - start)); break
+    time.sleep(1)
+else:
+    print("still reading")
+PY
+)
+slow_reader() { python3 -c "$SLOW_READER" "$1" "$TOKEN" "$2" "$3" "${4:-}" 2>&1; }
+P_SLOW=$(free_port)
+"$BIN" --listen "127.0.0.1:$P_SLOW" --token "$TOKEN" --write_timeout 5 --log_file "$STATE/slow-%DATE%.log" &
+CLEANUP_PIDS+=($!)
+wait_port "$P_SLOW" || bad "--listen did not bind $P_SLOW"
+eq "a slow client that keeps reading (30 KB/s, --write_timeout 5): still served after 15 s" \
+  "$(slow_reader "$P_SLOW" "/$P-hugelog?format=text" 15)" "still reading"
+hasnt "a slow client that keeps reading: not logged as stalled" "$(cat "$STATE"/slow-*.log)" "client_stalled"
+
 # 2. Memory is bounded whatever the bytes: 17 MB of NUL bytes escape to six bytes each, capped
 # after escaping with "truncated":true; the process stays far below 32 MiB.
 request_file "$STATE/nul.http" PUT / "image=$IMAGE&remove=1&data=head+-c+17000000+/dev/zero"

@@ -15,6 +15,14 @@ CLEANUP_PIDS+=($!)
 CLEANUP_PIDS+=($!)
 wait_port "$P_TLS1" || bad "https: systemd-socket-activate did not listen on $P_TLS1"
 wait_port "$P_TLS2" || bad "https: --listen did not bind $P_TLS2"
+# A slow client that keeps reading is not stalled over TLS either (defects.sh made the log).
+P_TLS3=$(free_port)
+"$BIN" --listen "127.0.0.1:$P_TLS3" --token "$TOKEN" --write_timeout 5 --log_file "$STATE/slow-tls-%DATE%.log" "${TLS_ARGS[@]}" &
+CLEANUP_PIDS+=($!)
+wait_port "$P_TLS3" || bad "https: --listen did not bind $P_TLS3"
+eq "https: a slow client that keeps reading (30 KB/s, --write_timeout 5): still served after 15 s" \
+  "$(slow_reader "$P_TLS3" "/$P-hugelog?format=text" 15 tls)" "still reading"
+hasnt "https: a slow client that keeps reading: not logged as stalled" "$(cat "$STATE"/slow-tls-*.log)" "client_stalled"
 URL_SAVE=$URL
 CURL_TLS=(--cacert "$TLS/ca.pem")
 for mode in socket-activation:$P_TLS1 listen:$P_TLS2; do
