@@ -36,7 +36,7 @@ public struct Handler {
     /// - Throws: `HTTPError` for bad input, engine errors and an unreachable engine; 406 when
     ///   `Accept` allows none of the route's media types.
     public func handle(_ route: Route, request: HTTPRequest, target: RequestTarget, stream: any ResponseStream) throws(HTTPError) -> HTTPResponse? {
-        let accept = request.head.field("accept")
+        let accept = request.head.combinedField("accept")
         switch route {
         case .logs, .pull: break  // logs negotiate JSON or text; a pull answers with no body
         default:

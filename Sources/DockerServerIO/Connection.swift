@@ -134,13 +134,8 @@ public final class Connection: ResponseStream {
         if case .length(let n) = framing, n > config.maxBodyBytes {
             throw HTTPError(413, "request body of \(n) bytes is larger than the limit of \(config.maxBodyBytes) bytes", reason: .bodyTooLarge)
         }
-        if let expect = head.field("expect") {
-            guard expect.lowercased() == "100-continue" else {
-                throw HTTPError(417, "unsupported expectation \"\(expect)\"", reason: .badExpect)
-            }
-            if framing != .none, buffer.count == bodyOffset, head.minorVersion == 1 {
-                clientWrite(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
-            }
+        if try RequestHeadParser.expectsContinue(head), framing != .none, buffer.count == bodyOffset, head.minorVersion == 1 {
+            clientWrite(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
         }
         buffer.removeFirst(bodyOffset)
         var body: [UInt8] = []

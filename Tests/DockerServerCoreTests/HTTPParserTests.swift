@@ -539,6 +539,14 @@ struct ResponseParsingTests {
 
 @Suite("HTTPResponse")
 struct HTTPResponseTests {
+    /// Every status an operation can answer (and the interim and method ones) has its
+    /// RFC 9110 reason phrase.
+    @Test func everyStatusSentHasAReasonPhrase() {
+        var statuses: Set<Int> = [100, 405, 500]
+        for operation in APIContract.operations { statuses.formUnion(APIContract.statuses(of: operation.route)) }
+        for status in statuses.sorted() { #expect(HTTPStatus.reasonPhrase(status) != "Unknown", "\(status)") }
+    }
+
     @Test func serializesAJSONResponse() {
         let response = HTTPResponse(status: 200, json: .object([("id", .string("abc"))]))
         #expect(String(decoding: response.serialize(), as: UTF8.self) ==

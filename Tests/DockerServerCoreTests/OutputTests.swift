@@ -51,9 +51,20 @@ struct ContentNegotiationTests {
         ("text/plain;q=2", "application/json"), ("text/plain;q=0.0001, application/json;q=0", nil),
         ("text/plain;charset=UTF-8", "text/plain"), ("text/plain;charset=iso-8859-1", nil), ("text/plain;format=flowed", nil),
         ("image/png", nil), ("application/json;q=0, text/plain;q=0", nil),
+        // Empty parameters and members are allowed and skipped; quoted strings hide , and ;.
+        ("text/plain;", "text/plain"), ("text/plain; ;q=1", "text/plain"), (", ,text/plain", "text/plain"),
+        ("text/plain;charset=\"utf-8\"", "text/plain"), ("text/plain;x=\"a,b\";q=0.9, application/json;q=0.5", "application/json"),
+        ("text/plain;charset=\"a;q=0\", text/plain", "text/plain"),
     ])
     func choose(accept: String?, chosen: String?) {
         #expect(ContentNegotiation.choose(Self.both, accept: accept) == chosen)
+    }
+
+    /// Repeated `Accept` field lines are one list (RFC 9110 §5.3).
+    @Test func repeatedFieldLinesCombine() throws {
+        let (head, _) = try parseHead("GET /c HTTP/1.1\r\nHost: x\r\nAccept: application/json;q=0\r\nAccept: text/plain\r\n\r\n")
+        #expect(head.combinedField("accept") == "application/json;q=0, text/plain")
+        #expect(ContentNegotiation.choose(Self.both, accept: head.combinedField("accept")) == "text/plain")
     }
 
     @Test(arguments: [("0", 0), ("1", 1000), ("0.5", 500), ("0.123", 123), ("1.000", 1000), ("0.", 0)])
@@ -153,9 +164,48 @@ struct HostFieldTests {
         #expect(RequestHeadParser.isValidHost(host))
     }
 
-    @Test(arguments: ["a b", "a/b", "a@b", "h:x", "h:1:2", "[::1", "[]", "[::1]x", "a\"b", ":80"])
+    @Test(arguments: ["a b", "a/b", "a@b", "h:x", "h:1:2", "[::1", "[]", "[::1]x", "a\"b", ":80", "x%zz", "x%4", "%"])
     func invalid(host: String) {
         #expect(!RequestHeadParser.isValidHost(host))
         #expect(httpStatus { _ = try framing("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n") } == 400)
+    }
+}
+
+@Suite("Expect and singleton fields")
+struct ExpectFieldTests {
+    @Test(arguments: [
+        ("", false), ("Expect: 100-continue\r\n", true), ("Expect: 100-Continue\r\n", true), ("Expect: \r\n", false),
+        ("Expect: 100-continue, 100-continue\r\n", true), ("Expect: ,100-continue\r\n", true),
+        ("Expect: 100-continue\r\nExpect: 100-continue\r\n", true),
+    ])
+    func accepted(fields: String, expects: Bool) throws {
+        let (head, _) = try parseHead("PUT / HTTP/1.1\r\nHost: x\r\n\(fields)\r\n")
+        #expect(try RequestHeadParser.expectsContinue(head) == expects)
+    }
+
+    /// Any member other than 100-continue, in any field line, is a 417.
+    @Test(arguments: ["Expect: 100-continue, foo\r\n", "Expect: 100-continue\r\nExpect: bar\r\n", "Expect: 200-ok\r\n",
+                      "Expect: 100-continue;x=1\r\n"])
+    func refused(fields: String) throws {
+        let (head, _) = try parseHead("PUT / HTTP/1.1\r\nHost: x\r\n\(fields)\r\n")
+        #expect(httpStatus { _ = try RequestHeadParser.expectsContinue(head) } == 417)
+    }
+
+    @Test func repeatedContentTypeIs400() {
+        let error = httpError { _ = try framing("PUT / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\n\r\n") }
+        #expect(error?.status == 400)
+        #expect(error?.message.contains("Content-Type") == true)
+    }
+
+    /// Userinfo in an absolute-form target, and a `%` that starts no escape, are refused.
+    @Test(arguments: ["GET http://user@localhost/ HTTP/1.1", "GET http://u:p@h:1717/x HTTP/1.1", "GET /%zz HTTP/1.1", "GET /a% HTTP/1.1",
+                      "GET /%4 HTTP/1.1"])
+    func badTargets(line: String) {
+        #expect(httpStatus { _ = try parseHead(line + "\r\nHost: x\r\n\r\n") } == 400)
+    }
+
+    @Test(arguments: ["GET http://localhost:1717/x HTTP/1.1", "GET /a@b HTTP/1.1", "GET /%41%2f HTTP/1.1", "GET http://[::1]/ HTTP/1.1"])
+    func goodTargets(line: String) throws {
+        _ = try parseHead(line + "\r\nHost: x\r\n\r\n")
     }
 }

@@ -56,17 +56,21 @@ public enum ContentNegotiation {
     }
 
     /// The well-formed ranges of an `Accept` field value, in order. Malformed members (not
-    /// `token/token`, or a q that is not `0`–`1` with at most three decimals) are skipped.
+    /// `token/token`, or a q that is not `0`–`1` with at most three decimals) are skipped;
+    /// so are empty members and empty parameters (`#` lists and `*( OWS ";" OWS [ parameter
+    /// ] )`, RFC 9110 §5.6.1, §5.6.6). Commas and semicolons inside quoted strings separate
+    /// nothing.
     static func parse(_ accept: String) -> [MediaRange] {
         var ranges: [MediaRange] = []
-        for member in accept.split(separator: ",") {
-            let pieces = member.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingSpaces }
-            let names = pieces[0].lowercased().split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        for member in split(Substring(accept), on: UInt8(ascii: ",")) {
+            let pieces = split(member, on: UInt8(ascii: ";")).map { $0.trimmingSpaces }
+            guard let first = pieces.first, !first.isEmpty else { continue }
+            let names = first.lowercased().split(separator: "/", omittingEmptySubsequences: false).map(String.init)
             guard names.count == 2, names.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(RequestHeadParser.isTokenByte) }),
                   names[0] != "*" || names[1] == "*" else { continue }
             var range = MediaRange(type: names[0], subtype: names[1], parameters: [], q: 1000)
             var valid = true
-            for parameter in pieces.dropFirst() {
+            for parameter in pieces.dropFirst() where !parameter.isEmpty {
                 let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces }
                 guard pair.count == 2, !pair[0].isEmpty else { valid = false; break }
                 let name = pair[0].lowercased()
@@ -82,6 +86,25 @@ public enum ContentNegotiation {
             if valid { ranges.append(range) }
         }
         return ranges
+    }
+
+    /// `text` cut at each `separator` outside quoted strings (where `\\` escapes the next byte).
+    static func split(_ text: Substring, on separator: UInt8) -> [Substring] {
+        var pieces: [Substring] = []
+        var start = text.startIndex
+        var quoted = false, escaped = false
+        for i in text.utf8.indices {
+            let b = text.utf8[i]
+            if escaped { escaped = false; continue }
+            if quoted, b == UInt8(ascii: "\\") { escaped = true; continue }
+            if b == UInt8(ascii: "\"") { quoted.toggle(); continue }
+            if !quoted, b == separator {
+                pieces.append(text[start..<i])
+                start = text.utf8.index(after: i)
+            }
+        }
+        pieces.append(text[start...])
+        return pieces
     }
 
     /// `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )`, in thousandths.

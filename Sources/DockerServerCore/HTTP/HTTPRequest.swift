@@ -27,6 +27,13 @@ public struct HTTPRequestHead: Sendable, Equatable {
         let name = name.lowercased()
         return fields.filter { $0.name.lowercased() == name }.map(\.value)
     }
+
+    /// The field lines of a list-based field (`Accept`, `Expect`) combined into one value,
+    /// joined by `", "` in order (RFC 9110 §5.3); nil when there is none.
+    public func combinedField(_ name: String) -> String? {
+        let values = fields(named: name)
+        return values.isEmpty ? nil : values.joined(separator: ", ")
+    }
 }
 
 /// One header field: name and value.

@@ -93,9 +93,7 @@ public enum RequestHeadParser {
             throw HTTPError.badRequest("malformed request line (expected: METHOD SP request-target SP HTTP/1.1)")
         }
         guard parts[0].allSatisfy(isTokenByte) else { throw HTTPError.badRequest("invalid method") }
-        guard isRequestTarget(parts[1]) else {
-            throw HTTPError.badRequest("invalid character in request target (RFC 3986: percent-encode it)", reason: .badTarget)
-        }
+        if let problem = requestTargetProblem(parts[1]) { throw HTTPError.badRequest(problem, reason: .badTarget) }
         let version = Array(parts[2])
         guard version.count == 8, version.starts(with: Array("HTTP/".utf8)), version[6] == UInt8(ascii: "."),
               (0x30...0x39).contains(version[5]), (0x30...0x39).contains(version[7]) else {
@@ -112,19 +110,32 @@ public enum RequestHeadParser {
             fields: [])
     }
 
-    /// The characters of a request target (RFC 9112 §3.2, RFC 3986 §3): unreserved,
-    /// sub-delims, `:@/?%`, and `[ ]` only in an absolute-form's authority (IPv6 literals).
-    static func isRequestTarget(_ bytes: ArraySlice<UInt8>) -> Bool {
+    /// What is wrong with a request target's characters (RFC 9112 §3.2, RFC 3986 §3), nil
+    /// when nothing: only unreserved, sub-delims, `:@/?` and `%HH` escapes, `[ ]` only in an
+    /// absolute-form's authority (IPv6 literals), and no userinfo there (`http://user@host/`:
+    /// RFC 9110 §4.2.4 has recipients treat it as an error).
+    static func requestTargetProblem(_ bytes: ArraySlice<UInt8>) -> String? {
         // In absolute-form (`http://[::1]:1717/x`) the path starts at the third slash.
         var inAuthority = bytes.first != UInt8(ascii: "/")
         var slashes = 0
-        for b in bytes {
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            i += 1
             if b == UInt8(ascii: "/") { slashes += 1; if slashes == 3 { inAuthority = false } }
-            if isUnreservedOrSubDelim(b) || ":@/?%".utf8.contains(b) { continue }
+            if b == UInt8(ascii: "%") {
+                guard i + 1 < bytes.endIndex, PercentEncoding.isHexDigit(bytes[i]), PercentEncoding.isHexDigit(bytes[i + 1]) else {
+                    return "invalid percent-encoding in request target (% must start %HH)"
+                }
+                i += 2
+                continue
+            }
+            if inAuthority, b == UInt8(ascii: "@") { return "userinfo (user@) in the request target is not accepted" }
+            if isUnreservedOrSubDelim(b) || ":@/?".utf8.contains(b) { continue }
             if inAuthority, b == UInt8(ascii: "[") || b == UInt8(ascii: "]") { continue }
-            return false
+            return "invalid character in request target (RFC 3986: percent-encode it)"
         }
-        return true
+        return nil
     }
 
     /// RFC 3986 unreserved (`ALPHA DIGIT - . _ ~`) and sub-delims (`! $ & ' ( ) * + , ; =`).
@@ -133,7 +144,7 @@ public enum RequestHeadParser {
     }
 
     /// `Host` (RFC 9112 §3.2, RFC 3986 §3.2.2): empty, or `host [ ":" port ]` with host an
-    /// IP literal in brackets, an IPv4 address or a registered name.
+    /// IP literal in brackets, an IPv4 address or a registered name (whose `%` start `%HH`).
     static func isValidHost(_ value: String) -> Bool {
         var rest = Substring(value)
         if rest.isEmpty { return true }
@@ -145,7 +156,8 @@ public enum RequestHeadParser {
             rest = rest[rest.index(after: close)...]
         } else {
             let name = rest.prefix { $0 != ":" }
-            guard !name.isEmpty, name.utf8.allSatisfy({ isUnreservedOrSubDelim($0) || $0 == UInt8(ascii: "%") }) else { return false }
+            guard !name.isEmpty, name.utf8.allSatisfy({ isUnreservedOrSubDelim($0) || $0 == UInt8(ascii: "%") }),
+                  (try? PercentEncoding.decodeBytes(name, plusIsSpace: false)) != nil else { return false }
             rest = rest.dropFirst(name.count)
         }
         guard !rest.isEmpty else { return true }
@@ -172,13 +184,17 @@ public enum RequestHeadParser {
     }
 
     /// Decides how the body is delimited (RFC 9112 §6.1–§6.3) and checks `Host`
-    /// (RFC 9112 §3.2).
+    /// (RFC 9112 §3.2) and `Content-Type` (a singleton field, RFC 9110 §5.3).
     /// - Throws: `HTTPError` 400 for `Content-Length` with `Transfer-Encoding`, an invalid or
     ///   conflicting `Content-Length`, a transfer coding whose last is not chunked, a missing
-    ///   or repeated `Host` in HTTP/1.1; 501 for a transfer coding other than chunked.
+    ///   or repeated `Host` in HTTP/1.1, a repeated `Content-Type`; 501 for a transfer coding
+    ///   other than chunked.
     public static func framing(of head: HTTPRequestHead) throws(HTTPError) -> BodyFraming {
         let hosts = head.fields(named: "host")
         if hosts.count > 1 { throw HTTPError.badRequest("more than one Host header field") }
+        if head.fields(named: "content-type").count > 1 {
+            throw HTTPError.badRequest("more than one Content-Type header field (the body's type would be a guess)")
+        }
         if let host = hosts.first, !isValidHost(host) { throw HTTPError.badRequest("invalid Host header field \"\(host.prefix(64))\"") }
         if head.minorVersion == 1, hosts.isEmpty { throw HTTPError.badRequest("HTTP/1.1 request without a Host header field") }
         let encodings = head.fields(named: "transfer-encoding")
@@ -216,5 +232,22 @@ public enum RequestHeadParser {
         }
         return length == 0 ? .none : .length(length ?? 0)
     }
-}
 
+    /// Whether the client waits for `100 Continue` (RFC 9110 §10.1.1): `Expect` is a list whose
+    /// only expectation defined is `100-continue`; its field lines are combined, and empty
+    /// members skipped.
+    /// - Throws: `HTTPError` 417 naming any other member.
+    public static func expectsContinue(_ head: HTTPRequestHead) throws(HTTPError) -> Bool {
+        guard let expect = head.combinedField("expect") else { return false }
+        var expects = false
+        for member in expect.split(separator: ",") {
+            let text = member.trimmingSpaces
+            if text.isEmpty { continue }
+            guard text.lowercased() == "100-continue" else {
+                throw HTTPError(417, "unsupported expectation \"\(text.prefix(64))\" (only 100-continue is defined)", reason: .badExpect)
+            }
+            expects = true
+        }
+        return expects
+    }
+}
