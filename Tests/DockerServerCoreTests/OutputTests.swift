@@ -85,12 +85,22 @@ struct FieldSchemaTests {
     }
 
     @Test(arguments: [("rm", "remove"), ("RM", "remove"), ("cmd", "data"), ("command", "data"), ("imag", "image"), ("volume", "volumes"),
-                      ("port", "ports"), ("detached", "detach"), ("stdin", "input"), ("p", "ports"), ("names", "name")])
+                      ("port", "ports"), ("detached", "detach"), ("stdin", "input"), ("p", "ports"), ("names", "name"),
+                      ("imgae", "image"), ("tyt", "tty"), ("detahc", "detach")])
     func unknownFieldNamesTheClosest(field: String, suggestion: String) {
         let error = httpError { _ = try Self.run("image=busybox&\(field)=1") }
         #expect(error?.status == 400)
         #expect(error?.reason == .unknownField)
         #expect(error?.message.hasPrefix("unknown field \"\(field)\" (did you mean \"\(suggestion)\"?); known fields: image, name, ") == true)
+    }
+
+    /// JSON `null` is the same as absent, but the name is checked all the same.
+    @Test func jsonNullFields() throws {
+        let error = httpError { _ = try RunOptions(fields: RequestFields(json: bytes(#"{"image":"busybox","bogus":null}"#)), defaultName: "n") }
+        #expect(error?.reason == .unknownField)
+        #expect(error?.message.hasPrefix("unknown field \"bogus\"") == true)
+        let options = try RunOptions(fields: RequestFields(json: bytes(#"{"image":"busybox","name":null,"data":null}"#)), defaultName: "n")
+        #expect(options.name == "n" && options.argv == nil)
     }
 
     @Test func unknownFieldWithoutNearMiss() {

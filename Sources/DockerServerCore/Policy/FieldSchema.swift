@@ -34,7 +34,7 @@ public struct FieldSchema: Sendable {
     /// Checks that every field of `body` is known and has its shape.
     /// - Throws: `HTTPError` 400 (`unknown_field`, `bad_field`).
     public func check(_ body: RequestFields) throws(HTTPError) {
-        for name in body.values.keys.sorted() {
+        for name in Set(body.values.keys).union(body.nullFields).sorted() {
             guard let shape = fields.first(where: { $0.name == name })?.shape else {
                 let shown = name.count > 64 ? String(name.prefix(64)) + "…" : name
                 var message = "unknown field \"\(shown)\""
@@ -43,6 +43,7 @@ public struct FieldSchema: Sendable {
                 throw HTTPError.badRequest(message, reason: .unknownField)
             }
             switch (shape, body.values[name]) {
+            case (_, nil): continue  // null: absent
             case (.single, .text?), (.single, .bytes?), (.map, .map?), (.command, .text?), (.command, .list?): continue
             case (.single, _):
                 throw HTTPError.badRequest("field \"\(name)\" must be a single value", reason: .badField)
@@ -67,17 +68,23 @@ public struct FieldSchema: Sendable {
         return best.name
     }
 
-    /// Levenshtein distance between two strings, by Unicode scalar.
+    /// Optimal string alignment distance between two strings, by Unicode scalar: insertions,
+    /// deletions, substitutions and transpositions of neighbours (`imgae` → `image`) cost 1.
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
         guard !a.isEmpty else { return b.count }
         guard !b.isEmpty else { return a.count }
+        var beforePrevious: [Int] = []
         var previous = Array(0...b.count)
         for i in 1...a.count {
             var current = [i] + Array(repeating: 0, count: b.count)
             for j in 1...b.count {
                 current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    current[j] = min(current[j], beforePrevious[j - 2] + 1)
+                }
             }
+            beforePrevious = previous
             previous = current
         }
         return previous[b.count]

@@ -18,6 +18,8 @@ public struct RequestFields: Sendable {
     }
 
     public var values: [String: Value] = [:]
+    /// Fields given as JSON `null` (the same as absent, but still checked as names).
+    public var nullFields: Set<String> = []
 
     public init() {}
 
@@ -77,7 +79,7 @@ public struct RequestFields: Sendable {
 
     /// Decodes a JSON object body. Strings, numbers and booleans become text; objects maps
     /// (of strings, numbers or booleans); arrays lists (of strings); null is the same as
-    /// absent.
+    /// absent (the name must still be known: `nullFields`).
     /// - Throws: `HTTPError` 400 for invalid JSON, other shapes, and a member or map key
     ///   given twice (JSON parsers disagree on which one wins: neither does here).
     public init(json body: [UInt8]) throws(HTTPError) {
@@ -90,7 +92,7 @@ public struct RequestFields: Sendable {
         for (name, value) in members {
             guard seen.insert(name).inserted else { throw RequestFields.duplicate(name) }
             switch value {
-            case .null: continue
+            case .null: nullFields.insert(name)
             case .object(let inner):
                 var pairs: [Pair] = []
                 for (key, item) in inner {
