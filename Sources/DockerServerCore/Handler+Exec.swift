@@ -24,15 +24,20 @@ extension Handler {
     }
 
     /// The exec's exit code. The engine may still report it running for a moment after its
-    /// stream ended, so ask again briefly (up to about 5 s).
+    /// stream ended, so ask again briefly: for up to 5 s, and all calls within the engine
+    /// timeout.
     func execExitCode(_ execID: String, container: String) throws(HTTPError) -> Int {
-        for attempt in 0..<100 {
-            let answer = try engine.call(EngineAPI.execInspect(execID), timeoutSeconds: engineTimeoutSeconds)
+        let start = services.monotonicMilliseconds()
+        let deadline = start + Int64(engineTimeoutSeconds) * 1000
+        var attempt = 0
+        while let left = secondsLeft(until: deadline), services.monotonicMilliseconds() - start < 5000 {
+            let answer = try engine.call(EngineAPI.execInspect(execID), timeoutSeconds: left)
             guard answer.status == 200, let json = answer.json else {
                 throw EngineErrors.map(answer, operation: .execInspect, context: "inspecting exec in container \(container)")
             }
             if json["Running"] != .bool(true), let code = json["ExitCode"]?.intValue { return code }
             services.sleep(milliseconds: attempt < 10 ? 5 : 50)
+            attempt += 1
         }
         throw HTTPError(502, "exec in container \(container): the engine did not report an exit code", reason: .engineError)
     }

@@ -22,14 +22,19 @@ extension Handler {
         }
         guard out.begin(status: 200, headers: [("Content-Type", "text/plain; charset=utf-8"), ("X-Container-Id", id)]) else { return nil }
         var demuxer = StreamDemuxer()
-        // After the head is sent, an engine failure can only end the stream early.
-        while let bytes = try? stream.read(coalescingUpTo: 65536) {
-            var text = bytes
-            if multiplexed {
-                text = []
-                for (_, payload) in demuxer.feed(bytes) { text.append(contentsOf: payload) }
+        do throws(HTTPError) {
+            while let bytes = try stream.read(coalescingUpTo: 65536) {
+                var text = bytes
+                if multiplexed {
+                    text = []
+                    for (_, payload) in demuxer.feed(bytes) { text.append(contentsOf: payload) }
+                }
+                guard out.send(text) else { return nil }
             }
-            guard out.send(text) else { return nil }
+        } catch {
+            // A client that hung up ends followed logs: nothing to tell it.
+            if error.reason != .clientGone { out.abort(error) }
+            return nil
         }
         out.end()
         return nil

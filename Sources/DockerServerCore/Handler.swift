@@ -7,6 +7,8 @@ public protocol HandlerServices {
     func uuid() -> String
     /// Waits `milliseconds`.
     func sleep(milliseconds: Int)
+    /// A monotonic clock, milliseconds: for bounds on polling loops.
+    func monotonicMilliseconds() -> Int64
 }
 
 /// Where a streamed response (lists, logs in text mode) goes. The head is sent with chunked
@@ -14,7 +16,12 @@ public protocol HandlerServices {
 public protocol ResponseStream: AnyObject {
     func begin(status: Int, headers: [(String, String)]) -> Bool
     func send(_ bytes: [UInt8]) -> Bool
+    /// Ends the answer: the last chunk (RFC 9112 §7.1).
     func end()
+    /// Ends an answer whose head is already sent after `error` (the engine failed midway):
+    /// no last chunk, and the connection is reset, so that the client sees an incomplete
+    /// answer rather than a short one that looks whole; the error is logged.
+    func abort(_ error: HTTPError)
 }
 
 /// Turns a routed request into Docker Engine calls and an answer (docs/API.md). One instance
@@ -79,9 +86,13 @@ public struct Handler {
             throw EngineErrors.map(try stream.response(), operation: .containerList, context: "listing containers")
         }
         guard out.begin(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType)]) else { return nil }
-        // After the head is sent, an engine failure can only end the answer early.
-        while let bytes = try? stream.read(coalescingUpTo: 65536) {
-            guard out.send(bytes) else { return nil }
+        do throws(HTTPError) {
+            while let bytes = try stream.read(coalescingUpTo: 65536) {
+                guard out.send(bytes) else { return nil }
+            }
+        } catch {
+            out.abort(error)
+            return nil
         }
         out.end()
         return nil
@@ -100,16 +111,24 @@ public struct Handler {
         return HTTPResponse(status: 200, json: .object([("id", .string(container)), ("removed", .bool(true))]))
     }
 
-    /// Polls ContainerInspect until the engine no longer knows `container`.
+    /// Polls ContainerInspect until the engine no longer knows `container`, all within the
+    /// engine timeout.
     /// - Throws: `HTTPError` 409 when it is still there after the engine timeout.
     func waitUntilGone(_ container: String) throws(HTTPError) {
-        for _ in 0..<(engineTimeoutSeconds * 10) {
-            let answer = try engine.call(EngineAPI.inspect(container), timeoutSeconds: engineTimeoutSeconds)
+        let deadline = services.monotonicMilliseconds() + Int64(engineTimeoutSeconds) * 1000
+        while let left = secondsLeft(until: deadline) {
+            let answer = try engine.call(EngineAPI.inspect(container), timeoutSeconds: left)
             if answer.status == 404 { return }
             services.sleep(milliseconds: 100)
         }
         throw HTTPError(409, "removing container \(container): the engine is still removing it after \(engineTimeoutSeconds) s",
                         reason: .removalInProgress)
+    }
+
+    /// Whole seconds (at least 1) left before `deadline` (monotonic ms), nil once it passed.
+    func secondsLeft(until deadline: Int64) -> Int? {
+        let left = deadline - services.monotonicMilliseconds()
+        return left > 0 ? Int((left + 999) / 1000) : nil
     }
 
     /// Reads a non-JSON stream to the end into stdout/stderr (`multiplexed` unless the TTY

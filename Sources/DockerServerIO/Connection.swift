@@ -20,6 +20,8 @@ public final class Connection: ResponseStream {
     var bytesSent = 0
     var omitBody = false
     var clientGone = false
+    /// The answer was cut short after its head (`abort`): the connection is reset.
+    var aborted = false
     var timedOut = false
     /// The whole request, body included, was read: no bytes of it can still be in flight.
     var requestComplete = false
@@ -91,7 +93,7 @@ public final class Connection: ResponseStream {
             timedOut = error.reason == .readTimeout
         }
         finish()
-        return clientGone || timedOut || status == 0 ? 1 : 0
+        return clientGone || timedOut || aborted || status == 0 ? 1 : 0
     }
 
     // MARK: Reading
@@ -318,6 +320,12 @@ public final class Connection: ResponseStream {
         clientWrite(HTTPResponse.lastChunk)
     }
 
+    public func abort(_ error: HTTPError) {
+        logger.log(.warn, "answer_aborted", [("client", client), ("method", method), ("path", path), ("bytes", String(bytesSent)),
+                                             ("detail", error.message)])
+        aborted = true
+    }
+
     /// Runs a rate-limit step; at debug level logs its duration (`reason=ratelimit class=…
     /// us=…`; `class=sweep` for the clean-up), which `scripts/bench.sh` reads.
     func timed<T>(_ step: String, _ body: () -> T) -> T {
@@ -337,6 +345,12 @@ public final class Connection: ResponseStream {
                                          ("bytes", String(bytesSent)), ("ms", String(elapsed))])
         }
         let socket = Syscalls.isSocket(output)
+        if aborted {
+            // A reset (SO_LINGER 0), not a FIN: even an HTTP/1.0 answer, delimited by the
+            // close, is then seen as incomplete.
+            if socket { Syscalls.resetOnClose(output) }
+            return
+        }
         #if !DS_NO_TLS
         if !clientGone { tls?.close() }
         #endif

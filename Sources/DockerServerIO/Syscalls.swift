@@ -194,6 +194,14 @@ public enum Syscalls {
         while drained < maxBytes, case let .data(bytes) = read(fd, deadline: deadline) { drained += bytes.count }
     }
 
+    /// Makes the close of socket `fd` (here, or at exit) send a TCP reset (`SO_LINGER` on,
+    /// 0 s), and closes it.
+    static func resetOnClose(_ fd: Int32) {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        close(fd)
+    }
+
     /// True when `fd` is a socket (`fstat(2)`).
     public static func isSocket(_ fd: Int32) -> Bool {
         var st = stat()
@@ -221,11 +229,12 @@ public enum Syscalls {
     }
 }
 
-/// `HandlerServices` over the system clock, the kernel's random numbers and `nanosleep`.
+/// `HandlerServices` over the system clocks, the kernel's random numbers and `nanosleep`.
 public struct SystemServices: HandlerServices {
     public init() {}
     public func nowNanoseconds() -> Int { Syscalls.unixNanoseconds() }
     public func sleep(milliseconds: Int) { Syscalls.sleep(milliseconds: milliseconds) }
+    public func monotonicMilliseconds() -> Int64 { Syscalls.monotonicMs() }
 
     /// RFC 9562 UUID version 4 from the standard library's system generator (`getrandom(2)`).
     public func uuid() -> String {

@@ -105,10 +105,13 @@ final class FakeStream: EngineStream {
 }
 
 /// Fixed time and names, no waiting.
-struct FakeServices: HandlerServices {
+final class FakeServices: HandlerServices {
+    /// The monotonic clock, ms: moved on by `sleep` only, so polling loops end by their bounds.
+    var clock: Int64 = 1_000_000
     func nowNanoseconds() -> Int { 1_800_000_000_000_000_000 }
     func uuid() -> String { "0b7e6d9c-1c5a-4f51-9a0e-2f6c3a1d4e5f" }
-    func sleep(milliseconds: Int) {}
+    func sleep(milliseconds: Int) { clock += Int64(milliseconds) }
+    func monotonicMilliseconds() -> Int64 { clock }
 }
 
 /// Collects a streamed answer.
@@ -119,6 +122,8 @@ final class FakeResponseStream: ResponseStream {
     func begin(status: Int, headers: [(String, String)]) -> Bool { self.status = status; return true }
     func send(_ bytes: [UInt8]) -> Bool { body += bytes; return true }
     func end() { ended = true }
+    var aborted: HTTPError?
+    func abort(_ error: HTTPError) { aborted = error }
 }
 
 /// A multiplexed stream frame (Engine API "Stream format").

@@ -247,6 +247,24 @@ struct HandlerTests {
         #expect(String(decoding: stream.body, as: UTF8.self) == "[{\"Id\":\"x\"}]")
     }
 
+    /// An engine failing after the head was sent: the answer is aborted (no last chunk), not
+    /// ended as if it were whole. For the list and for text logs alike.
+    @Test(arguments: versions)
+    func engineFailureMidStreamAborts(version: String) throws {
+        let cut = HTTPError(502, "the Docker engine closed the connection mid-answer", reason: .engineProtocol)
+        let list = FakeEngine([.containerList: [.stream(status: 200, pieces: [Array("[{\"Id\":".utf8)], then: cut)]])
+        let listed = FakeResponseStream()
+        #expect(try Self.handle(list, "GET", "/", stream: listed) == nil)
+        #expect(listed.status == 200 && !listed.ended && listed.aborted?.reason == .engineProtocol)
+        let logs = FakeEngine([
+            .containerInspect: [.answer(EngineResponse(status: 200, body: Array(#"{"Id":"\#(Self.id(version))","Config":{"Tty":false}}"#.utf8)))],
+            .containerLogs: [.stream(status: 200, pieces: [frame(1, "one\n")], then: cut)],
+        ])
+        let text = FakeResponseStream()
+        #expect(try Self.handle(logs, "GET", "/web?format=text", stream: text) == nil)
+        #expect(String(decoding: text.body, as: UTF8.self) == "one\n" && !text.ended && text.aborted?.reason == .engineProtocol)
+    }
+
     /// The engine unreachable or too slow: the transport's error is the client's.
     @Test func transportFailuresPassThrough() {
         let engine = FakeEngine([.containerList: [.failure(HTTPError(504, "the Docker engine at x did not answer within 5 s", reason: .engineTimeout))]])
