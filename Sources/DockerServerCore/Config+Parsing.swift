@@ -221,7 +221,8 @@ extension Config {
       --rate_window S        rate-limit window in seconds (60)
       --folder PATH          shared folder for rate limits and cluster state (/tmp/docker-server)
       --log_level L          trace|debug|info|warn|error|fatal (info)
-      --log_file PATTERN     log file, %DATE% = YYYY-MM-DD-HH (/tmp/docker-server-%DATE%.log)
+      --log_file PATTERN     log file, %DATE% = YYYY-MM-DD-HH (/tmp/docker-server-%DATE%.log);
+                             `syslog` for syslog(3); the journal under systemd
       --log_expiry DAYS      on starting a new log file, delete those not written for DAYS (7)
       --log_max_size MiB     size cap per log file, then NAME.1, NAME.2, ... (10)
       --https                TLS on the connection (OpenSSL 3, loaded only then)

@@ -290,11 +290,7 @@ public final class Connection: ResponseStream {
     /// An error as JSON; for HEAD (pull) also in `X-Error`, since HEAD answers have no body.
     func send(error: HTTPError) {
         guard status == 0 else { return }  // a stream already started: nothing more to say
-        var response = error.response
-        if omitBody {
-            let text = String(error.message.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F ? Character($0) : "?" })
-            response.headers.append(("X-Error", String(text.prefix(1024))))
-        }
+        let response = omitBody ? error.headResponse : error.response
         if error.status >= 500 {
             logger.log(.error, error.reason.rawValue, [("client", client), ("method", method), ("path", path), ("detail", error.message)])
         } else if error.status == 401 || error.status == 429 {

@@ -44,11 +44,10 @@ extension Spawner {
             case .spawnFailed: message = "the server could not start a process for this connection; retry shortly"
             case .stopping: message = "the server is stopping; retry shortly"
             }
-            var response = HTTPError(503, message, reason: connection.refusal.reason).response
-            response.headers.append(("Retry-After", String(Limits.refusedRetryAfterSeconds)))
-            var start = [UInt8](repeating: 0, count: 5)
-            let peeked = recv(connection.fd, &start, 5, Int32(MSG_PEEK | MSG_DONTWAIT))
-            let bytes = response.serialize(omitBody: peeked == 5 && start == Array("HEAD ".utf8), date: Logger.httpDate())
+            let error = HTTPError(503, message, reason: connection.refusal.reason,
+                                  headers: [("Retry-After", String(Limits.refusedRetryAfterSeconds))])
+            let head = Syscalls.startsWithHead(connection.fd)
+            let bytes = (head ? error.headResponse : error.response).serialize(omitBody: head, date: Logger.httpDate())
             _ = bytes.withUnsafeBytes { send(connection.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         }
         shutdown(connection.fd, Int32(SHUT_WR))

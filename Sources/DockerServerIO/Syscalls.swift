@@ -185,6 +185,18 @@ public enum Syscalls {
         return ioctl(fd, UInt(FIONREAD), &count) == 0 ? Int(count) : 0
     }
 
+    /// True when the bytes already received on socket `fd` start with `HEAD ` (peeked, not
+    /// read): an answer to it must have no body (RFC 9110 §9.3.2). `waitMs` > 0 first waits
+    /// up to that long for them to arrive.
+    public static func startsWithHead(_ fd: Int32, waitMs: Int32 = 0) -> Bool {
+        if waitMs > 0 {
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&entry, 1, waitMs)
+        }
+        var start = [UInt8](repeating: 0, count: 5)
+        return recv(fd, &start, 5, Int32(MSG_PEEK | MSG_DONTWAIT)) == 5 && start == Array("HEAD ".utf8)
+    }
+
     /// Reads and discards what arrives on `fd` for up to `milliseconds` or `maxBytes`, until
     /// the peer closes: the lingering close after a half-close (RFC 9112 §9.6), so an answer
     /// is not lost to a TCP reset caused by unread input.

@@ -31,8 +31,11 @@ while let pointer = entry.pointee {
         // A TLS client must not get clear text: with --https asked for, just close.
         if settings.https { exit(100) }
         let error = HTTPError(503, "docker-server is misconfigured and cannot serve requests; its log says why", reason: .badConfiguration)
+        // A HEAD request gets no body: wait briefly for the request's first bytes to tell.
+        let head = Syscalls.startsWithHead(0, waitMs: Int32(Limits.refusedRequestWaitMs))
         Syscalls.setNonBlocking(1)
-        Syscalls.writeAll(1, error.response.serialize(date: Logger.httpDate()), stallTimeoutMs: 5000)
+        Syscalls.writeAll(1, (head ? error.headResponse : error.response).serialize(omitBody: head, date: Logger.httpDate()),
+                          stallTimeoutMs: 5000)
         shutdown(1, Int32(SHUT_WR))
         Syscalls.drain(0)
         exit(100)

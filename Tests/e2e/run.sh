@@ -291,6 +291,10 @@ URL_SAVE=$URL; URL="http://127.0.0.1:$P_BAD"
 api GET /
 eq "bad option on a connection: 503" "$STATUS" 503
 has "bad option on a connection: a JSON error" "$BODY" '"error":"docker-server is misconfigured'
+printf 'HEAD /busybox HTTP/1.1\r\nHost: x\r\n\r\n' | raw "$P_BAD" >"$STATE/bad-head" 2>/dev/null
+has "bad option on a connection, HEAD: 503" "$(head -1 "$STATE/bad-head")" "503"
+has "bad option on a connection, HEAD: the reason in X-Error" "$(cat "$STATE/bad-head")" "X-Error: docker-server is misconfigured"
+hasnt "bad option on a connection, HEAD: no body" "$(cat "$STATE/bad-head")" '{"code"'
 URL=$URL_SAVE
 has "bad option on a connection: the log names the option" "$(cat "$STATE"/ds-*.log)" "--max_body: expected an integer"
 

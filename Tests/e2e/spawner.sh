@@ -54,6 +54,7 @@ has "per-source cap: 503" "$caps" "SAME: HTTP/1.1 503 Service Unavailable"
 has "per-source cap: Retry-After" "$(printf '%s' "$caps" | sed -n '/^SAME:/,/^HEADSAME:/p')" "Retry-After: 1"
 has "per-source cap: the JSON error names the address and the cap" "$caps" '{"code":503,"error":"too many connections at once from 127.0.0.1 (at most 2); retry shortly"}'
 has "per-source cap: a refused HEAD gets the fields" "$(printf '%s' "$caps" | sed -n '/^HEADSAME:/,/^OTHER:/p')" "Retry-After: 1"
+has "per-source cap: a refused HEAD gets the reason in X-Error" "$(printf '%s' "$caps" | sed -n '/^HEADSAME:/,/^OTHER:/p')" "X-Error: too many connections at once from 127.0.0.1"
 hasnt "per-source cap: a refused HEAD gets no body" "$(printf '%s' "$caps" | sed -n '/^HEADSAME:/,/^OTHER:/p')" '{"code"'
 has "per-source cap: another address is served meanwhile" "$caps" "OTHER: HTTP/1.1 200 OK"
 has "global cap: 503 saying the server is busy" "$caps" '"error":"the server is busy: 3 connections are being served; retry shortly"'

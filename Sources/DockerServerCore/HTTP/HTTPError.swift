@@ -101,4 +101,14 @@ public struct HTTPError: Error, Equatable, Sendable {
         response.headers.append(contentsOf: headers)
         return response
     }
+
+    /// `response` as the answer to a HEAD request, whose body is never sent (RFC 9110 §9.3.2):
+    /// the message also goes into `X-Error`, printable ASCII only (others become `?`), at most
+    /// 1024 characters (docs/API.md "HEAD").
+    public var headResponse: HTTPResponse {
+        var response = self.response
+        let text = String(message.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F ? Character($0) : "?" })
+        response.headers.append(("X-Error", String(text.prefix(1024))))
+        return response
+    }
 }
