@@ -81,8 +81,10 @@ has "stalled client: logged as client_stalled" "$(cat "$STATE"/stall-*.log)" "re
 
 # A slow client that keeps reading is not stalled, even while the socket's send buffer stays
 # too full to report room for longer than --write_timeout (a large buffer drains slowly).
-docker run -d --name $P-hugelog "$IMAGE" sh -c 'yes "a line of a log that is long enough to fill every buffer quickly" | head -c 20000000; sleep 600' >/dev/null
-for _ in $(seq 100); do [ "$(docker logs $P-hugelog 2>/dev/null | wc -c)" -ge 20000000 ] && break; sleep 0.2; done
+# 300,000 whole lines of 65 bytes (19.5 MB): a partial last line would stay in the engine's
+# log copier while the container runs, and the wait below would never see it.
+docker run -d --name $P-hugelog "$IMAGE" sh -c 'yes "a line of a log that is long enough to fill every buffer quickly" | head -n 300000; sleep 600' >/dev/null
+for _ in $(seq 100); do [ "$(docker logs $P-hugelog 2>/dev/null | wc -c)" -ge 19500000 ] && break; sleep 0.2; done
 # slow_reader PORT TARGET SECONDS [tls]: reads 30 KB a second; prints what happened.
 SLOW_READER=$(cat <<'PY'
 import socket, ssl, sys, time
