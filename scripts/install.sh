@@ -107,6 +107,8 @@ else
   SOCKET=docker-server-per-connection.socket; OTHER_SOCKET=docker-server.socket
   UNITS=(docker-server-per-connection.socket docker-server-per-connection@.service)
 fi
+# The cluster heartbeat is installed too, not enabled (README "Cluster").
+UNITS+=(docker-server-heartbeat.service docker-server-heartbeat.timer)
 for unit in "${UNITS[@]}"; do
   sed "s|/usr/local/bin/docker-server|$PREFIX/bin/docker-server|" "systemd/$unit" >"$UNIT_DIR/$unit.new"
   mv -f "$UNIT_DIR/$unit.new" "$UNIT_DIR/$unit"

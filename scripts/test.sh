@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): prepares the machine (apt packages, dockerd, local
 # registry, test image), builds, then runs the unit tests, the canned-request fixtures, the
-# end-to-end suite and the systemd suite (a real systemd as PID 1) against the release
+# end-to-end suite, the cluster suite and the systemd suite (a real systemd as PID 1) against the release
 # binary that ships.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,5 +14,7 @@ echo "== unit tests and canned-request fixtures (the OpenAPI document is checked
 DS_BINARY="$PWD/.build/release/docker-server" swift test
 echo "== end-to-end suite"
 Tests/e2e/run.sh .build/release/docker-server
+echo "== cluster mode: three nodes, each with its own engine in its own network namespace"
+Tests/e2e/cluster.sh .build/release/docker-server
 echo "== the shipped systemd units under a real systemd as PID 1"
 Tests/e2e/systemd.sh .build/release/docker-server

@@ -45,6 +45,18 @@ extension Config {
             c.folder = v
         },
         Option(name: "s3", takesValue: true) { c, v in c.s3Bucket = v },
+        Option(name: "advertise", takesValue: true) { c, v throws(ConfigError) in
+            guard let url = try? NodeURL(v) else { throw ConfigError("--advertise: expected http(s)://ADDRESS:PORT, got \"\(v)\"") }
+            c.advertise = url.description
+        },
+        Option(name: "load", takesValue: true) { c, v throws(ConfigError) in
+            guard let micros = ClusterEntry.parseMicros(v) else { throw ConfigError("--load: expected a decimal from 0 to 1000 (0.5, 1), got \"\(v)\"") }
+            c.loadMicros = micros
+        },
+        Option(name: "cluster_secret", takesValue: true) { c, v throws(ConfigError) in
+            guard v.utf8.count >= 16 else { throw ConfigError("--cluster_secret: at least 16 characters") }
+            c.clusterSecret = v
+        },
         Option(name: "log_level", takesValue: true) { c, v throws(ConfigError) in
             guard let level = LogLevel.allCases.first(where: { $0.name == v.lowercased() }) else {
                 throw ConfigError("--log_level: expected trace, debug, info, warn, error or fatal, got \"\(v)\"")
@@ -168,7 +180,10 @@ extension Config {
             try option.apply(&config, value)
         }
         try config.checkAvailable()
-        if subcommand == "heartbeat" { return .heartbeat(config) }
+        if subcommand == "heartbeat" {
+            guard config.cluster else { throw ConfigError("heartbeat: publishes a cluster node's entry; give --cluster (or DS_CLUSTER=1)") }
+            return .heartbeat(config)
+        }
         guard var listen = config.listen else { return .serve(config) }
         if listen.port == 0 { listen.port = config.port }
         config.listen = listen
@@ -177,7 +192,6 @@ extension Config {
 
     /// Features of later releases answer a clear error instead of being silently ignored.
     func checkAvailable() throws(ConfigError) {
-        if cluster { throw ConfigError("--cluster: cluster mode is not available in this version yet") }
         if s3Bucket != nil { throw ConfigError("--s3: cluster mode (and its S3 store) is not available in this version yet") }
     }
 
@@ -230,8 +244,16 @@ extension Config {
       --key PATH             private key (/certs/privkey.pem)
       --chain PATH           intermediate certificates sent after the certificate (/certs/chain.pem;
                              the default may be absent, a file named with --chain must exist)
-      --cluster, --refresh_rate MS, --cache_interval MS, --s3 BUCKET
-                             reserved for cluster mode (not available in this version)
+      --cluster              cluster mode: nodes publish entries in --folder; PUT runs on the
+                             least-loaded live node, other requests go to all and are merged
+      --advertise URL        this node's http(s)://ADDRESS:PORT (else the connection's local
+                             address and --port)
+      --load X               publish load X instead of the measured one (1 drains the node)
+      --cluster_secret S     key of the signed entries and forwarded requests (else the token)
+      --refresh_rate MS      how often the heartbeat publishes; entries older than 3x are
+                             never chosen (30000)
+      --cache_interval MS    how long a read of the entries is reused (3000)
+      --s3 BUCKET            reserved for the S3 store (not available in this version)
       --help, --version
 
     Environment: DOCKER_HOST (unix:///var/run/docker.sock or tcp://HOST:PORT).

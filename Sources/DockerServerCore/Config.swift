@@ -17,12 +17,19 @@ public struct Config: Sendable, Equatable {
     public var certPath = "/certs/cert.pem", keyPath = "/certs/privkey.pem", chainPath = "/certs/chain.pem"
     /// True when `--chain` (or `DS_CHAIN`) named the chain file, which then must exist.
     public var chainGiven = false
-    /// `--cluster` and its settings, reserved for cluster mode (refused until it exists);
-    /// times in milliseconds.
+    /// `--cluster` and its settings (docs/API.md "Cluster"); times in milliseconds.
     public var cluster = false
-    public var refreshRateMs = 5000, cacheIntervalMs = 1000
+    public var refreshRateMs = 30_000, cacheIntervalMs = 3000
     public var folder = "/tmp/docker-server"
+    /// `--s3 BUCKET`: reserved for the S3 store (refused until it exists).
     public var s3Bucket: String?
+    /// `--advertise URL`: this node's URL in the cluster (else the connection's local
+    /// address and `--port`).
+    public var advertise: String?
+    /// `--load X`: the load to publish instead of the measured one, in millionths.
+    public var loadMicros: Int?
+    /// `--cluster_secret`: the key of entry and forwarding signatures (else the token).
+    public var clusterSecret: String?
     /// Logging (docs/DESIGN.md "Logging"): level, file pattern (`%DATE%` = `YYYY-MM-DD-HH`), days, megabytes.
     public var logLevel = LogLevel.info
     public var logFile = "/tmp/docker-server-%DATE%.log"

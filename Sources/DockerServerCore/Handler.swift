@@ -44,13 +44,7 @@ public struct Handler {
     ///   `Accept` allows none of the route's media types.
     public func handle(_ route: Route, request: HTTPRequest, target: RequestTarget, stream: any ResponseStream) throws(HTTPError) -> HTTPResponse? {
         let accept = request.head.combinedField("accept")
-        switch route {
-        case .logs, .pull: break  // logs negotiate JSON or text; a pull answers with no body
-        default:
-            guard ContentNegotiation.choose(["application/json"], accept: accept) != nil else {
-                throw HTTPError(406, "the Accept field does not allow application/json, the only form of this answer", reason: .notAcceptable)
-            }
-        }
+        try Self.requireJSON(route, accept: accept)
         switch route {
         case .list:
             return try list(stream: stream)
@@ -66,11 +60,46 @@ public struct Handler {
             let fields = try RequestFields(body: request.body, contentType: request.head.field("content-type"))
             return try exec(container, ExecOptions(fields: fields))
         case .remove(let container):
-            guard let volumes = target.query("volumes").map({ $0.isEmpty ? true : RequestFields.parseBool($0) }) ?? false else {
-                throw HTTPError.badRequest("query volumes must be a boolean, got \"\(target.query("volumes") ?? "")\"", reason: .badQuery)
-            }
-            return try remove(container, volumes: volumes)
+            return try remove(container, volumes: try Self.volumes(target))
         }
+    }
+
+    /// Every answer but logs (JSON or text) and a pull (no body) is JSON only.
+    /// - Throws: `HTTPError` 406 when `accept` does not allow it.
+    static func requireJSON(_ route: Route, accept: String?) throws(HTTPError) {
+        switch route {
+        case .logs, .pull: return
+        default:
+            guard ContentNegotiation.choose(["application/json"], accept: accept) != nil else {
+                throw HTTPError(406, "the Accept field does not allow application/json, the only form of this answer", reason: .notAcceptable)
+            }
+        }
+    }
+
+    /// `?volumes=` of a DELETE: absent is false, present without a value true.
+    /// - Throws: `HTTPError` 400 for a value that is not a boolean.
+    static func volumes(_ target: RequestTarget) throws(HTTPError) -> Bool {
+        guard let volumes = target.query("volumes").map({ $0.isEmpty ? true : RequestFields.parseBool($0) }) ?? false else {
+            throw HTTPError.badRequest("query volumes must be a boolean, got \"\(target.query("volumes") ?? "")\"", reason: .badQuery)
+        }
+        return volumes
+    }
+
+    /// Checks a request as `handle` does before its first engine call (406, 400): cluster
+    /// mode checks here before it sends the request to other nodes.
+    /// - Returns: for logs, the options (text or JSON, follow).
+    @discardableResult
+    public func validate(_ route: Route, request: HTTPRequest, target: RequestTarget) throws(HTTPError) -> LogsOptions? {
+        let accept = request.head.combinedField("accept")
+        try Self.requireJSON(route, accept: accept)
+        switch route {
+        case .list, .pull: return nil
+        case .run: _ = try RunOptions(fields: try RequestFields(body: request.body, contentType: request.head.field("content-type")), defaultName: "x")
+        case .exec: _ = try ExecOptions(fields: try RequestFields(body: request.body, contentType: request.head.field("content-type")))
+        case .remove: _ = try Self.volumes(target)
+        case .logs: return try LogsOptions(target: target, accept: accept, nowNanoseconds: services.nowNanoseconds())
+        }
+        return nil
     }
 
     /// `docker ps -a`: the engine's container array as it is, streamed (a list of thousands

@@ -59,4 +59,10 @@ public enum Limits {
     /// How long the spawner reads and discards what a refused client still sends after
     /// its `503`, milliseconds (so the answer is not lost to a TCP reset).
     public static let refusedLingerMs: Int64 = 2000
+    /// How long a cluster node has to accept a connection, milliseconds: past it, it is
+    /// taken as down for the request (and its entry removed).
+    public static let clusterConnectTimeoutMs: Int64 = 2000
+    /// Largest answer read whole from a cluster node, bytes (a JSON log answer is at most
+    /// about 16 MiB).
+    public static let maxNodeBodyBytes = 20 << 20
 }

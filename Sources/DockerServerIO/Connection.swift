@@ -12,7 +12,8 @@ public final class Connection: ResponseStream {
     let environment: [String: String]
     let logger: Logger
     let startedMs = Syscalls.monotonicMs()
-    let client: String
+    /// The client's address; for a request forwarded by a cluster node, the original client's.
+    var client: String
     var buffer: [UInt8] = []
     var method = "-"
     var path = "-"
@@ -31,6 +32,10 @@ public final class Connection: ResponseStream {
     var routed: (target: RequestTarget, route: Route)?
     /// `RateLimit-*` fields for the answer, once a counter decided (docs/API.md "Rate limits").
     var rateHeaders: [(String, String)] = []
+    /// Cluster mode (`--cluster`): the cluster view once made, and the valid forwarding
+    /// field of a request another node forwarded (docs/API.md "Cluster").
+    var cluster: ClusterNodes?
+    var forwarded: ForwardingHeader?
     lazy var rateLimiter = RateLimiter(folder: config.folder, windowSeconds: config.rateWindowSeconds, logger: logger)
     #if !DS_NO_TLS
     /// TLS on the connection with `--https` (docs/API.md "HTTPS"), set up in `serve`.
@@ -183,6 +188,16 @@ public final class Connection: ResponseStream {
         if let target = try? RequestTarget(head.target), let route = try? Router.route(method: head.method, path: target.path) {
             routed = (target, route)
         }
+        if let header = validForwarding(head, token: token) {
+            // Counted once, by the node the client reached; its token was checked there and
+            // is checked again here.
+            forwarded = header
+            client = header.client
+            guard Authenticator.check(authorization: authorization, token: token) == .accepted else {
+                throw HTTPError(401, "invalid token", reason: .authFailed, headers: [("WWW-Authenticate", Authenticator.challenge)])
+            }
+            return
+        }
         let rateClass = routed?.route.rateClass
         let admission = timed("request") {
             rateLimiter.admit(client: client, authLimit: config.authBurst, rateClass: rateClass,
@@ -228,9 +243,31 @@ public final class Connection: ResponseStream {
             throw HTTPError(503, error.message, reason: .engineUnreachable)
         }
         let watch: Int32? = Syscalls.isSocket(input) ? input : nil
-        let handler = Handler(engine: EngineClient(endpoint: engineEndpoint, clientWatchFD: watch, stateFolder: config.folder), services: SystemServices(),
+        // The negotiated API version is this machine's: in cluster mode --folder is shared.
+        let versionFolder = config.cluster ? ClusterNodes.localFolder : config.folder
+        let handler = Handler(engine: EngineClient(endpoint: engineEndpoint, clientWatchFD: watch, stateFolder: versionFolder), services: SystemServices(),
                               engineTimeoutSeconds: config.engineTimeoutSeconds)
-        if let response = try handler.handle(route, request: request, target: target, stream: self) {
+        var nodes: ClusterNodes?
+        if config.cluster {
+            let (token, _) = TokenSource.resolve(config: config, environment: environment)
+            guard let token, let made = clusterNodes(token: token) else {
+                throw HTTPError(503, "cluster mode is unusable on this node; its log says why", reason: .clusterUnavailable)
+            }
+            nodes = made
+            if let forwarded {
+                guard made.key.sha256(request.body) == forwarded.bodySHA256 else {
+                    throw HTTPError.badRequest("the body does not match the forwarding field's signature", reason: .forwardingMismatch)
+                }
+            } else if try clusterRespond(route, request: request, target: target, nodes: made, handler: handler) {
+                return
+            }
+        }
+        if var response = try handler.handle(route, request: request, target: target, stream: self) {
+            // A run placed on this node says so, as a forwarded one does.
+            if route == .run, forwarded == nil, let host = nodes?.selfURL {
+                response = HTTPResponse(status: response.status, headers: response.headers + [("X-Cluster-Host", host)],
+                                        bodyParts: [ClusterMerge.withHost(response.bodyParts.flatMap { $0 }, host: host)])
+            }
             send(response)
         }
     }
@@ -352,6 +389,7 @@ public final class Connection: ResponseStream {
         #endif
         if socket { shutdown(output, Int32(SHUT_WR)) }
         timed("sweep") { rateLimiter.sweep() }  // the client has its whole answer by now
+        cluster?.refreshIfDue()
         guard socket else { return }
         // Closing with unread input makes the kernel send RST, which can destroy the response
         // before the client reads it (RFC 9112 §9.6): linger and drain, unless the request was

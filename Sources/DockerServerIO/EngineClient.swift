@@ -91,39 +91,56 @@ public final class EngineClient: EngineTransport {
             }
             return fd
         case .tcp(let host, let port):
-            var hints = addrinfo()
-            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-            // A numeric address needs no name service (which a static executable would have
-            // to load from the system's glibc at run time).
-            if PortBinding.isIPv4(host) || PortBinding.isIPv6(host) { hints.ai_flags = AI_NUMERICHOST }
-            var list: UnsafeMutablePointer<addrinfo>?
-            guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
-                throw unreachable("cannot resolve \(host)")
+            switch Self.connectTCP(host: host, port: port, deadline: deadline) {
+            case .success(let fd): return fd
+            case .failure(let why): throw unreachable(why.text)
             }
-            defer { freeaddrinfo(list) }
-            var lastError = "no address"
-            var entry: UnsafeMutablePointer<addrinfo>? = first
-            while let info = entry {
-                entry = info.pointee.ai_next
-                let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-                guard fd >= 0 else { continue }
-                if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 || errno == EINPROGRESS {
-                    if Syscalls.wait(fd, events: Int16(POLLOUT), deadline: deadline) == .ready {
-                        var code: Int32 = 0
-                        var length = socklen_t(MemoryLayout<Int32>.size)
-                        getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length)
-                        if code == 0 { return fd }
-                        lastError = Syscalls.errorText(code)
-                    } else {
-                        lastError = "connection timed out"
-                    }
-                } else {
-                    lastError = Syscalls.errorText(errno)
-                }
-                close(fd)
-            }
-            throw unreachable(lastError)
         }
+    }
+
+    /// Why a TCP connection could not be made.
+    struct ConnectFailure: Error {
+        var text: String
+        /// Refused or timed out: nothing listens there (for a cluster node: it is down).
+        var refusedOrTimedOut: Bool
+    }
+
+    /// Connects a non-blocking TCP socket to `host` (a numeric address needs no name
+    /// service) and `port` before `deadline` (monotonic ms).
+    static func connectTCP(host: String, port: Int, deadline: Int64) -> Result<Int32, ConnectFailure> {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        // A numeric address needs no name service (which a static executable would have
+        // to load from the system's glibc at run time).
+        if PortBinding.isIPv4(host) || PortBinding.isIPv6(host) { hints.ai_flags = AI_NUMERICHOST }
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
+            return .failure(ConnectFailure(text: "cannot resolve \(host)", refusedOrTimedOut: false))
+        }
+        defer { freeaddrinfo(list) }
+        var failure = ConnectFailure(text: "no address", refusedOrTimedOut: false)
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let info = entry {
+            entry = info.pointee.ai_next
+            let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            guard fd >= 0 else { continue }
+            if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 || errno == EINPROGRESS {
+                if Syscalls.wait(fd, events: Int16(POLLOUT), deadline: deadline) == .ready {
+                    var code: Int32 = 0
+                    var length = socklen_t(MemoryLayout<Int32>.size)
+                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length)
+                    if code == 0 { return .success(fd) }
+                    failure = ConnectFailure(text: Syscalls.errorText(code), refusedOrTimedOut: code == ECONNREFUSED || code == ETIMEDOUT || code == EHOSTUNREACH)
+                } else {
+                    failure = ConnectFailure(text: "connection timed out", refusedOrTimedOut: true)
+                }
+            } else {
+                let code = errno
+                failure = ConnectFailure(text: Syscalls.errorText(code), refusedOrTimedOut: code == ECONNREFUSED || code == ENETUNREACH || code == EHOSTUNREACH)
+            }
+            close(fd)
+        }
+        return .failure(failure)
     }
 
     public func call(_ request: EngineRequest, timeoutSeconds: Int) throws(HTTPError) -> EngineResponse {
@@ -174,7 +191,7 @@ public final class EngineClient: EngineTransport {
         var bytes = Array(head.utf8)
         if let body = request.body { bytes.append(contentsOf: body) }
         Syscalls.setNonBlocking(fd)
-        let stream = EngineSocketStream(fd: fd, deadline: deadline, timeoutSeconds: timeoutSeconds, endpoint: endpoint.description)
+        let stream = EngineSocketStream(fd: fd, deadline: deadline, timeoutSeconds: timeoutSeconds, peer: "the Docker engine at \(endpoint.description)")
         guard Syscalls.writeAll(fd, bytes, stallTimeoutMs: max(1, deadline - Syscalls.monotonicMs())) == .written else {
             stream.close()
             throw unreachable("sending the request failed")
@@ -191,7 +208,12 @@ final class EngineSocketStream: EngineStream {
     /// The bound behind `deadline`, for the message when it passes.
     var timeoutSeconds: Int
     var watch: Int32?
-    let endpoint: String
+    #if !DS_NO_TLS
+    /// TLS on the socket (a cluster node at an `https://` URL).
+    var tls: TLSChannel?
+    #endif
+    /// Who answers, for messages: "the Docker engine at unix:///…" or "cluster node http://…".
+    let peer: String
     var buffer: [UInt8] = []
     var head = HTTPResponseHead(status: 0, fields: [])
     var framing = ResponseFraming.untilClose
@@ -199,11 +221,11 @@ final class EngineSocketStream: EngineStream {
     var finished = false
     var closed = false
 
-    init(fd: Int32, deadline: Int64, timeoutSeconds: Int, endpoint: String) {
+    init(fd: Int32, deadline: Int64, timeoutSeconds: Int, peer: String) {
         self.fd = fd
         self.deadline = deadline
         self.timeoutSeconds = timeoutSeconds
-        self.endpoint = endpoint
+        self.peer = peer
     }
 
     var status: Int { head.status }
@@ -211,13 +233,18 @@ final class EngineSocketStream: EngineStream {
 
     /// Reads more bytes from the socket; nil at end of file.
     func receive() throws(HTTPError) -> [UInt8]? {
-        switch Syscalls.read(fd, deadline: deadline, watch: watch) {
+        #if DS_NO_TLS
+        let result = Syscalls.read(fd, deadline: deadline, watch: watch)
+        #else
+        let result = tls?.read(deadline: deadline, watch: watch) ?? Syscalls.read(fd, deadline: deadline, watch: watch)
+        #endif
+        switch result {
         case .data(let bytes): return bytes
         case .endOfFile: return nil
         case .timedOut:
-            throw HTTPError(504, "the Docker engine at \(endpoint) did not answer within \(timeoutSeconds) s", reason: .engineTimeout)
+            throw HTTPError(504, "\(peer) did not answer within \(timeoutSeconds) s", reason: .engineTimeout)
         case .hangup: throw HTTPError(499, "the client closed the connection", reason: .clientGone)
-        case .failed(let code): throw HTTPError(502, "reading from the Docker engine failed: \(Syscalls.errorText(code))", reason: .engineIo)
+        case .failed(let code): throw HTTPError(502, "reading from \(peer) failed: \(Syscalls.errorText(code))", reason: .engineIo)
         }
     }
 
@@ -231,7 +258,7 @@ final class EngineSocketStream: EngineStream {
                 return
             }
             guard let bytes = try receive() else {
-                throw HTTPError(502, "the Docker engine at \(endpoint) closed the connection without an answer", reason: .engineProtocol)
+                throw HTTPError(502, "\(peer) closed the connection without an answer", reason: .engineProtocol)
             }
             buffer.append(contentsOf: bytes)
         }
@@ -244,7 +271,7 @@ final class EngineSocketStream: EngineStream {
                 guard let received = try receive() else {
                     finished = true
                     if case .untilClose = framing { return nil }
-                    throw HTTPError(502, "the Docker engine closed the connection mid-answer", reason: .engineProtocol)
+                    throw HTTPError(502, "\(peer) closed the connection mid-answer", reason: .engineProtocol)
                 }
                 bytes = received
             } else {
@@ -262,7 +289,7 @@ final class EngineSocketStream: EngineStream {
             case .chunked:
                 let data: [UInt8]
                 do { data = try chunked.feed(bytes) } catch {
-                    throw HTTPError(502, "the Docker engine sent invalid chunked framing", reason: .engineProtocol)
+                    throw HTTPError(502, "\(peer) sent invalid chunked framing", reason: .engineProtocol)
                 }
                 if chunked.isDone { finished = true }
                 if !data.isEmpty { return data }
@@ -288,7 +315,7 @@ final class EngineSocketStream: EngineStream {
         while offset < input.count, !finished {
             let (readiness, events) = Syscalls.waitForEvents(fd, events: Int16(POLLIN | POLLOUT), deadline: deadline, watch: watch)
             switch readiness {
-            case .timedOut: throw HTTPError(504, "the Docker engine at \(endpoint) did not answer within \(timeoutSeconds) s", reason: .engineTimeout)
+            case .timedOut: throw HTTPError(504, "\(peer) did not answer within \(timeoutSeconds) s", reason: .engineTimeout)
             case .hangup: throw HTTPError(499, "the client closed the connection", reason: .clientGone)
             case .ready: break
             }

@@ -17,6 +17,17 @@ public enum PeerAddress {
         return "local"
     }
 
+    /// The local address of socket `fd` (`getsockname(2)`), as `of` writes addresses; nil
+    /// when `fd` is not an IP socket.
+    public static func local(fd: Int32) -> String? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) == 0 }
+        }
+        return ok ? text(of: &storage) : nil
+    }
+
     /// Numeric text of an IPv4 or IPv6 socket address, nil for other families.
     static func text(of storage: inout sockaddr_storage) -> String? {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)

@@ -29,6 +29,12 @@ public final class TLSChannel {
         typealias SetOptions = @convention(c) (OpaquePointer?, UInt64) -> UInt64
         typealias PasswordCallback = @convention(c) (UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Int32
         typealias SetPasswordCallback = @convention(c) (OpaquePointer?, PasswordCallback?) -> Void
+        typealias LoadVerifyLocations = @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Int32
+        typealias SetVerify = @convention(c) (OpaquePointer?, Int32, OpaquePointer?) -> Void
+        typealias SetHost = @convention(c) (OpaquePointer?, UnsafePointer<CChar>) -> Int32
+        typealias GetParam = @convention(c) (OpaquePointer?) -> OpaquePointer?
+        typealias SSLCtrl = @convention(c) (OpaquePointer?, Int32, Int, UnsafeMutableRawPointer?) -> Int
+        typealias VerifyResult = @convention(c) (OpaquePointer?) -> Int
 
         let serverMethod: Method, ctxNew: CtxNew, ctxCtrl: CtxCtrl, setCipherList: CtxString
         let useChainFile: CtxString, useKeyFile: CtxFileType, checkKey: CtxCheck
@@ -37,6 +43,10 @@ public final class TLSChannel {
         let errGet: ErrGet, errString: ErrString
         let bioNewFile: BIONewFile, bioFree: BIOFree, pemReadX509: PEMReadX509
         let setOptions: SetOptions, setPasswordCallback: SetPasswordCallback
+        // The client side (cluster nodes over https://).
+        let clientMethod: Method, defaultVerifyPaths: CtxCheck, loadVerifyLocations: LoadVerifyLocations
+        let setVerify: SetVerify, connect: Handshake, setHost: SetHost, getParam: GetParam
+        let paramSetIP: SetHost, sslCtrl: SSLCtrl, verifyResult: VerifyResult
 
         /// Loads `libssl.so.3` (and with it `libcrypto.so.3`).
         /// - Throws: `TLSError` naming what is missing.
@@ -63,7 +73,14 @@ public final class TLSChannel {
                 errString: try symbol("ERR_error_string_n", ErrString.self), bioNewFile: try symbol("BIO_new_file", BIONewFile.self),
                 bioFree: try symbol("BIO_free", BIOFree.self), pemReadX509: try symbol("PEM_read_bio_X509", PEMReadX509.self),
                 setOptions: try symbol("SSL_CTX_set_options", SetOptions.self),
-                setPasswordCallback: try symbol("SSL_CTX_set_default_passwd_cb", SetPasswordCallback.self))
+                setPasswordCallback: try symbol("SSL_CTX_set_default_passwd_cb", SetPasswordCallback.self),
+                clientMethod: try symbol("TLS_client_method", Method.self),
+                defaultVerifyPaths: try symbol("SSL_CTX_set_default_verify_paths", CtxCheck.self),
+                loadVerifyLocations: try symbol("SSL_CTX_load_verify_locations", LoadVerifyLocations.self),
+                setVerify: try symbol("SSL_CTX_set_verify", SetVerify.self), connect: try symbol("SSL_connect", Handshake.self),
+                setHost: try symbol("SSL_set1_host", SetHost.self), getParam: try symbol("SSL_get0_param", GetParam.self),
+                paramSetIP: try symbol("X509_VERIFY_PARAM_set1_ip_asc", SetHost.self), sslCtrl: try symbol("SSL_ctrl", SSLCtrl.self),
+                verifyResult: try symbol("SSL_get_verify_result", VerifyResult.self))
         }
 
         /// OpenSSL's queued errors as one line.
@@ -84,6 +101,8 @@ public final class TLSChannel {
     static let ctrlSetMinProtoVersion: Int32 = 123, ctrlExtraChainCert: Int32 = 14
     static let tls12: Int = 0x0303, fileTypePEM: Int32 = 1
     static let errorWantRead: Int32 = 2, errorWantWrite: Int32 = 3, errorZeroReturn: Int32 = 6
+    /// SSL_VERIFY_PEER; SSL_CTRL_SET_TLSEXT_HOSTNAME and TLSEXT_NAMETYPE_host_name (SNI).
+    static let verifyPeer: Int32 = 1, ctrlSetTLSExtHostName: Int32 = 55, nameTypeHostName = 0
     /// SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE.
     static let options: UInt64 = 0x4000_0000 | 0x0040_0000
     /// TLS 1.2 suites: forward secret AEAD only (TLS 1.3 keeps OpenSSL's defaults).
@@ -165,6 +184,49 @@ public final class TLSChannel {
         // Non-blocking, so every wait goes through poll with the request's deadlines.
         Syscalls.setNonBlocking(input)
         if output != input { Syscalls.setNonBlocking(output) }
+    }
+
+    init(library: Library, ssl: OpaquePointer, fd: Int32) {
+        self.library = library
+        self.ssl = ssl
+        self.input = fd
+        self.output = fd
+    }
+
+    /// TLS to a cluster node on the connected non-blocking socket `fd`, handshake done before
+    /// `deadline`: the node's certificate must chain to the system's CAs or to those in
+    /// `trustPath` (`--chain`, when the file exists) and name `host` (an IP address in its
+    /// subjectAltName, or a DNS name, also sent as SNI). TLS 1.2 at least.
+    /// - Throws: `TLSError` when OpenSSL cannot be loaded, the handshake fails or times out,
+    ///   or the certificate is not trusted for `host`.
+    public static func client(fd: Int32, host: String, trustPath: String?, deadline: Int64) throws(TLSError) -> TLSChannel {
+        let library = try Library.load()
+        guard let ctx = library.ctxNew(library.clientMethod()) else { throw TLSError("SSL_CTX_new failed: \(library.errors())") }
+        _ = library.ctxCtrl(ctx, Self.ctrlSetMinProtoVersion, Self.tls12, nil)
+        _ = library.defaultVerifyPaths(ctx)
+        if let trustPath, access(trustPath, R_OK) == 0, library.loadVerifyLocations(ctx, trustPath, nil) != 1 {
+            throw TLSError("trusted certificates \(trustPath) unusable: \(library.errors())")
+        }
+        library.setVerify(ctx, Self.verifyPeer, nil)
+        guard let ssl = library.new(ctx) else { throw TLSError("SSL_new failed: \(library.errors())") }
+        if PortBinding.isIPv4(host) || PortBinding.isIPv6(host) {
+            guard library.paramSetIP(library.getParam(ssl), host) == 1 else { throw TLSError("bad address \(host)") }
+        } else {
+            guard library.setHost(ssl, host) == 1 else { throw TLSError("bad host name \(host)") }
+            _ = host.withCString { library.sslCtrl(ssl, Self.ctrlSetTLSExtHostName, Self.nameTypeHostName, UnsafeMutableRawPointer(mutating: $0)) }
+        }
+        _ = library.setReadFD(ssl, fd)
+        _ = library.setWriteFD(ssl, fd)
+        let channel = TLSChannel(library: library, ssl: ssl, fd: fd)
+        while true {
+            let result = library.connect(ssl)
+            if result == 1 { return channel }
+            guard channel.wait(after: result, deadline: deadline) else {
+                if Syscalls.monotonicMs() >= deadline { throw TLSError("TLS handshake with \(host) not completed in time") }
+                let verify = library.verifyResult(ssl)
+                throw TLSError("TLS handshake with \(host) failed" + (verify != 0 ? " (certificate not trusted for it: X509 error \(verify))" : "") + ": \(library.errors())")
+            }
+        }
     }
 
     /// Waits as OpenSSL asks after a call returned `result`; false when it failed for good or

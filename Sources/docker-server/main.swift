@@ -103,6 +103,18 @@ case .serve(let config):
 case .listen(let config):
     // Sockets passed by systemd are served instead of binding the address.
     spawner(config, sockets: Spawner.inheritedSockets(environment: environment), address: config.listen)
-case .heartbeat:
-    fail("heartbeat: cluster mode is not available in this version yet")
+case .heartbeat(let config):
+    // Publishes this node's entry once (a systemd timer or cron runs it every --refresh_rate).
+    let logger = Logger(config: config, environment: environment)
+    let (token, problem) = TokenSource.resolve(config: config, environment: environment)
+    guard let secret = config.clusterSecret ?? token else {
+        fail("heartbeat: no cluster key: give --cluster_secret, or the API token (\(problem ?? "none configured"))")
+    }
+    do throws(ConfigError) {
+        let nodes = try ClusterNodes(config: config, secret: secret, logger: logger, selfURL: ClusterNodes.advertisedURL(config: config, fd: nil))
+        do throws(StoreError) { try nodes.publish() } catch { fail("heartbeat: \(error.message)") }
+        logger.log(.info, "cluster_published", [("node", nodes.selfURL ?? "-"), ("load", nodes.ownEntry?.loadText ?? "-")])
+    } catch {
+        fail(error.message)
+    }
 }

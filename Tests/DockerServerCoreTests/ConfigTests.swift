@@ -136,7 +136,12 @@ struct ConfigTests {
         (["--folder", ""], "--folder: must not be empty"),
         (["--log_file="], "--log_file: must not be empty"),
         (["--https=maybe"], "--https: expected true or false, got \"maybe\""),
-        (["--cluster"], "--cluster: cluster mode is not available in this version yet"),
+        (["--advertise", "ftp://x:1"], "--advertise: expected http(s)://ADDRESS:PORT, got \"ftp://x:1\""),
+        (["--advertise", "http://1.2.3.4"], "--advertise: expected http(s)://ADDRESS:PORT, got \"http://1.2.3.4\""),
+        (["--load", "-1"], "--load: expected a decimal from 0 to 1000 (0.5, 1), got \"-1\""),
+        (["--load", "1e2"], "--load: expected a decimal from 0 to 1000 (0.5, 1), got \"1e2\""),
+        (["--cluster_secret", "short"], "--cluster_secret: at least 16 characters"),
+        (["heartbeat"], "heartbeat: publishes a cluster node's entry; give --cluster (or DS_CLUSTER=1)"),
         (["--s3", "bucket"], "--s3: cluster mode (and its S3 store) is not available in this version yet"),
     ])
     func errorsNameTheOption(arguments: [String], message: String) {
@@ -167,8 +172,16 @@ struct ConfigTests {
     @Test func heartbeat() throws {
         var expected = Config()
         expected.folder = "/shared"
-        #expect(try Self.parse(["heartbeat", "--folder", "/shared"]) == .heartbeat(expected))
-        #expect(try Self.parse(["--folder", "/shared", "heartbeat"]) == .heartbeat(expected))
+        expected.cluster = true
+        #expect(try Self.parse(["heartbeat", "--cluster", "--folder", "/shared"]) == .heartbeat(expected))
+        #expect(try Self.parse(["--folder", "/shared", "--cluster", "heartbeat"]) == .heartbeat(expected))
+    }
+
+    @Test func clusterOptions() throws {
+        let config = try Self.serve(["--cluster", "--advertise", "https://node-1.example:8443/", "--load", "0.25",
+                                     "--cluster_secret", "0123456789abcdef"])
+        #expect(config.cluster && config.advertise == "https://node-1.example:8443" && config.loadMicros == 250_000)
+        #expect(config.clusterSecret == "0123456789abcdef" && config.refreshRateMs == 30_000 && config.cacheIntervalMs == 3000)
     }
 
     @Test(arguments: [
@@ -234,6 +247,7 @@ struct ConfigTests {
             "cache_interval": "5", "folder": "/x", "log_level": "error", "log_file": "/l", "log_expiry": "2", "log_max_size": "2",
             "max_body": "2", "read_timeout": "2", "max_connections": "2", "rate_window": "2",
             "max_per_source": "2", "idle_timeout": "2", "shutdown_grace": "2", "write_timeout": "2", "engine_timeout": "2",
+            "advertise": "http://127.0.0.1:2", "load": "0.5", "cluster_secret": "0123456789abcdef",
         ]
         for option in Config.options where option.name != "listen" && option.name != "s3" {
             guard let value = values[option.name] else { Issue.record("no test value for \(option.name)"); continue }

@@ -29,7 +29,7 @@ export DS_FOLDER="$STATE/shared" DS_LOW_BURST=1000000 DS_MID_BURST=1000000 DS_HI
 
 echo "# deployment files"
 mkdir -p "$STATE/units"
-cp systemd/*.socket systemd/*.service "$STATE/units/"
+cp systemd/*.socket systemd/*.service systemd/*.timer "$STATE/units/"
 sed -i "s|/usr/local/bin/docker-server|$BIN|" "$STATE"/units/*.service
 out=$(systemd-analyze verify "$STATE"/units/* 2>&1)
 eq "systemd-analyze verify accepts every unit" "$?:$out" "0:"

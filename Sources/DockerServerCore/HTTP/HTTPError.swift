@@ -32,6 +32,9 @@ public struct HTTPError: Error, Equatable, Sendable {
         case clAndTe = "cl_and_te"
         /// The client closed the connection before the answer (not answered).
         case clientGone = "client_gone"
+        case clusterNode = "cluster_node"
+        case clusterUnavailable = "cluster_unavailable"
+        case forwardingMismatch = "forwarding_mismatch"
         case conflict = "conflict"
         case duplicateField = "duplicate_field"
         case engineBadRequest = "engine_bad_request"

@@ -55,6 +55,9 @@ public struct RequestTarget: Equatable, Sendable {
     public var path: String
     /// Query pairs, decoded.
     public var query: [(String, String)]
+    /// The target in origin form, as received (`/path?query`, still percent-encoded): what a
+    /// cluster node forwards.
+    public var origin: String
 
     public static func == (lhs: RequestTarget, rhs: RequestTarget) -> Bool {
         lhs.path == rhs.path && lhs.query.map { "\($0.0)=\($0.1)" } == rhs.query.map { "\($0.0)=\($0.1)" }
@@ -79,6 +82,7 @@ public struct RequestTarget: Equatable, Sendable {
             if rest.hasPrefix("?") { rest = "/" + rest }
         }
         guard !rest.contains("#") else { throw HTTPError.badRequest("fragment in request target") }
+        origin = String(rest)
         let queryStart = rest.firstIndex(of: "?")
         let rawPath = queryStart.map { rest[..<$0] } ?? rest
         let decoded = try PercentEncoding.decode(rawPath)

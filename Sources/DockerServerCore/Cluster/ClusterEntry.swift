@@ -1,0 +1,139 @@
+/// One node's entry in the cluster store (docs/DESIGN.md "Cluster"): the original
+/// DockerServer's `{host, load}` plus the time it was written and an HMAC-SHA256 signature
+/// over those fields, so that whoever can write the store cannot add or change a node.
+///
+/// Stored as `ds-<digits of host>.json`:
+/// `{"host":"http://192.0.2.7:1717","load":0.125000,"updated":1795000000000,"signature":"<64 hex>"}`.
+public struct ClusterEntry: Equatable, Sendable {
+    /// The node's base URL, `http://ADDRESS:PORT` or `https://ADDRESS:PORT` (`NodeURL`).
+    public var host: String
+    /// The load in millionths (CPU busy fraction × memory used fraction, or `--load`): kept as
+    /// an integer so that the signed text is the same on every node.
+    public var loadMicros: Int
+    /// When the entry was written, Unix epoch milliseconds.
+    public var updatedMs: Int64
+    /// Lowercase hex of HMAC-SHA256(cluster key, `signingInput`); empty when unsigned.
+    public var signature: String
+
+    public init(host: String, loadMicros: Int, updatedMs: Int64, signature: String = "") {
+        self.host = host
+        self.loadMicros = loadMicros
+        self.updatedMs = updatedMs
+        self.signature = signature
+    }
+
+    /// The load as a decimal with six places (`0.125000`), as written in the entry.
+    public var loadText: String {
+        let whole = loadMicros / 1_000_000, fraction = String(loadMicros % 1_000_000)
+        return "\(whole)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+    }
+
+    /// The bytes the signature covers: a fixed label, then host, load and time, one per line.
+    public var signingInput: [UInt8] {
+        Array("docker-server cluster entry v1\n\(host)\n\(loadText)\n\(updatedMs)".utf8)
+    }
+
+    /// The entry's object name in the store: `ds-` and the digits of `host` (the original's
+    /// naming), `.json`.
+    public static func objectName(host: String) -> String {
+        "ds-" + String(host.unicodeScalars.filter { $0.properties.numericType != nil && $0.isASCII }.map(Character.init)) + ".json"
+    }
+
+    /// True for names `objectName` can produce: what a listing of the store keeps.
+    public static func isObjectName(_ name: String) -> Bool {
+        let utf8 = Array(name.utf8)
+        guard utf8.count > 8, name.hasPrefix("ds-"), name.hasSuffix(".json") else { return false }
+        return utf8[3..<(utf8.count - 5)].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    /// The entry as stored, one JSON object.
+    public var serialized: [UInt8] {
+        var out = Array("{\"host\":".utf8)
+        JSON.string(host).write(into: &out)
+        out += Array(",\"load\":\(loadText),\"updated\":\(updatedMs),\"signature\":\"\(signature)\"}".utf8)
+        return out
+    }
+
+    /// Parses a stored entry.
+    /// - Throws: `ClusterEntryError` saying what is wrong (not JSON, a field missing or of the
+    ///   wrong type, a host that is not a node URL, a load out of range).
+    public static func parse(_ bytes: [UInt8]) throws(ClusterEntryError) -> ClusterEntry {
+        guard let json = try? JSON.parse(bytes), case .object = json else { throw ClusterEntryError("not a JSON object") }
+        guard let host = json["host"]?.stringValue, (try? NodeURL(host)) != nil else {
+            throw ClusterEntryError("\"host\" is not an http(s)://ADDRESS:PORT URL")
+        }
+        guard case let .number(loadText)? = json["load"], let loadMicros = parseMicros(loadText) else {
+            throw ClusterEntryError("\"load\" is not a number from 0 to 1000")
+        }
+        guard case let .number(updatedText)? = json["updated"], let updated = Int64(updatedText), updated > 0 else {
+            throw ClusterEntryError("\"updated\" is not epoch milliseconds")
+        }
+        let signature = json["signature"]?.stringValue ?? ""
+        return ClusterEntry(host: host, loadMicros: loadMicros, updatedMs: updated, signature: signature)
+    }
+
+    /// A decimal (`0.25`, `1`, `0.125000`) as millionths, rounded; nil when it is not a plain
+    /// decimal from 0 to 1000 (no sign, no exponent).
+    public static func parseMicros(_ text: String) -> Int? {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let wholeText = parts.first, !wholeText.isEmpty, wholeText.count <= 4,
+              wholeText.allSatisfy({ $0.isASCII && $0.isNumber }), let whole = Int(wholeText) else { return nil }
+        var micros = whole * 1_000_000
+        if parts.count == 2 {
+            let digits = parts[1]
+            guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            let padded = digits.count >= 7 ? String(digits.prefix(7)) : digits + String(repeating: "0", count: 7 - digits.count)
+            guard let seventh = Int(padded) else { return nil }
+            micros += (seventh + 5) / 10
+        }
+        return micros <= 1_000_000_000 ? micros : nil
+    }
+}
+
+/// What is wrong with a stored cluster entry.
+public struct ClusterEntryError: Error, Equatable, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}
+
+/// A cluster node's base URL: `http://` or `https://`, a numeric IPv4 or bracketed IPv6
+/// address or a host name, and a port; nothing after it but an optional `/`.
+public struct NodeURL: Equatable, Sendable, CustomStringConvertible {
+    public var https: Bool
+    /// The address without brackets.
+    public var host: String
+    public var port: Int
+
+    /// - Throws: `ClusterEntryError` when `text` is not such a URL.
+    public init(_ text: String) throws(ClusterEntryError) {
+        let bad = ClusterEntryError("expected http(s)://ADDRESS:PORT, got \"\(text.prefix(200))\"")
+        var rest: Substring
+        if text.hasPrefix("http://") {
+            https = false
+            rest = text.dropFirst(7)
+        } else if text.hasPrefix("https://") {
+            https = true
+            rest = text.dropFirst(8)
+        } else {
+            throw bad
+        }
+        if rest.hasSuffix("/") { rest = rest.dropLast() }
+        guard let colon = rest.lastIndex(of: ":"), let port = PortBinding.port(rest[rest.index(after: colon)...]) else { throw bad }
+        var host = rest[..<colon]
+        if host.hasPrefix("[") && host.hasSuffix("]") {
+            host = host.dropFirst().dropLast()
+            guard PortBinding.isIPv6(String(host)) else { throw bad }
+        } else {
+            guard !host.isEmpty, host.utf8.count <= 253,
+                  host.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2E || $0 == 0x2D })
+            else { throw bad }
+        }
+        self.host = String(host)
+        self.port = port
+    }
+
+    /// `http(s)://host:port`, IPv6 in brackets.
+    public var description: String {
+        (https ? "https://" : "http://") + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
+    }
+}

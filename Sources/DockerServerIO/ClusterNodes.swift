@@ -1,0 +1,204 @@
+import Glibc
+import DockerServerCore
+
+/// This node's view of the cluster (docs/DESIGN.md "Cluster"): the live entries of the store
+/// (read through a local cache for `--cache_interval` ms), the removal of nodes found down,
+/// and the publication of this node's own entry (`heartbeat`, and after a request when it is
+/// older than `--refresh_rate`).
+public final class ClusterNodes {
+    let config: Config
+    let key: ClusterKey
+    let store: any ClusterStore
+    let logger: Logger
+    /// This node's URL (`--advertise`, else the connection's local address and `--port`);
+    /// nil when it cannot be told.
+    public let selfURL: String?
+    /// The stored objects behind the live entries, by host: what `removeDown` deletes if
+    /// unchanged.
+    var objects: [String: (name: String, bytes: [UInt8])] = [:]
+    /// This node's own entry as last read, if any.
+    public var ownEntry: ClusterEntry?
+
+    /// - Parameter secret: `--cluster_secret`, else the API token.
+    /// - Throws: `ConfigError` when libcrypto cannot be loaded.
+    public init(config: Config, secret: String, logger: Logger, selfURL: String?) throws(ConfigError) {
+        self.config = config
+        self.key = try ClusterKey(secret: secret)
+        self.store = FolderStore(path: config.folder)
+        self.logger = logger
+        self.selfURL = selfURL
+    }
+
+    /// The node URL this process advertises: `--advertise`, else the local address of the
+    /// connection on fd 0 (`getsockname`) with `--port`, `https://` with `--https`; nil when
+    /// neither is known (a pipe, or a wildcard address).
+    public static func advertisedURL(config: Config, fd: Int32?) -> String? {
+        if let advertise = config.advertise { return advertise }
+        guard let fd, let address = PeerAddress.local(fd: fd), address != "0.0.0.0", address != "::" else { return nil }
+        return (config.https ? "https://" : "http://") + (address.contains(":") ? "[\(address)]" : address) + ":\(config.port)"
+    }
+
+    // MARK: Reading
+
+    /// The live entries, least loaded first. Reads the store at most every
+    /// `--cache_interval` ms (a local cache file in between); rejected entries are logged
+    /// (stale ones at debug level only).
+    /// - Throws: `HTTPError` 503 when the store cannot be read.
+    public func live() throws(HTTPError) -> [ClusterEntry] {
+        let now = Int64(Syscalls.unixNanoseconds() / 1_000_000)
+        let objects = try storedObjects(nowMs: now)
+        let membership = ClusterPolicy.membership(objects, nowMs: now, refreshRateMs: config.refreshRateMs, verify: key.verify)
+        for (name, why) in membership.rejected {
+            logger.log(why == .stale ? .debug : .warn, "cluster_entry_ignored", [("entry", name), ("why", why.rawValue)])
+        }
+        for (name, bytes) in objects {
+            if let entry = membership.live.first(where: { ClusterEntry.objectName(host: $0.host) == name && $0.serialized == bytes }) {
+                self.objects[entry.host] = (name, bytes)
+            }
+        }
+        ownEntry = membership.live.first { $0.host == selfURL }
+        return membership.live
+    }
+
+    /// The store's objects, from the cache when it is fresh enough.
+    func storedObjects(nowMs: Int64) throws(HTTPError) -> [(name: String, bytes: [UInt8])] {
+        if config.cacheIntervalMs > 0, let cached = readCache(nowMs: nowMs) { return cached }
+        var objects: [(name: String, bytes: [UInt8])] = []
+        do throws(StoreError) {
+            for name in try store.list() {
+                do throws(StoreError) {
+                    if let bytes = try store.read(name) { objects.append((name, bytes)) }
+                } catch {
+                    logger.log(.warn, "cluster_entry_ignored", [("entry", name), ("why", "unreadable"), ("detail", error.message)])
+                }
+            }
+        } catch {
+            logger.log(.error, "cluster_store_failed", [("detail", error.message)])
+            throw HTTPError(503, "cluster store unusable: \(error.message)", reason: .clusterUnavailable)
+        }
+        if config.cacheIntervalMs > 0 { writeCache(objects, nowMs: nowMs) }
+        return objects
+    }
+
+    // MARK: The local cache
+
+    /// The cache: a local folder (not the shared one), `/tmp/docker-server-cache-<uid>`, one
+    /// file per store: `{"read":<epoch ms>,"objects":[["ds-….json","<entry>"],…]}`.
+    public static var localFolder: String { "/tmp/docker-server-cache-\(geteuid())" }
+    var cacheFolder: String { Self.localFolder }
+    var cacheName: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a 64 of the folder path
+        for byte in config.folder.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return "cluster-\(String(hash, radix: 16)).json"
+    }
+
+    func readCache(nowMs: Int64) -> [(name: String, bytes: [UInt8])]? {
+        guard case .success(let folder) = SafeFiles.openFolder(cacheFolder, create: false) else { return nil }
+        defer { close(folder) }
+        guard case .success(let fd) = SafeFiles.openFile(in: folder, cacheName, flags: O_RDONLY, shownPath: cacheFolder + "/" + cacheName) else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        while bytes.count < 1 << 20, case let .data(more) = Syscalls.read(fd, deadline: nil) { bytes += more }
+        guard let json = try? JSON.parse(bytes), case let .number(readText)? = json["read"], let read = Int64(readText),
+              read <= nowMs, nowMs - read < Int64(config.cacheIntervalMs), case let .array(items)? = json["objects"] else { return nil }
+        var objects: [(name: String, bytes: [UInt8])] = []
+        for item in items {
+            guard case let .array(pair) = item, pair.count == 2, let name = pair[0].stringValue, let text = pair[1].stringValue else { return nil }
+            objects.append((name, Array(text.utf8)))
+        }
+        return objects
+    }
+
+    func writeCache(_ objects: [(name: String, bytes: [UInt8])], nowMs: Int64) {
+        guard case .success(let folder) = SafeFiles.openFolder(cacheFolder, create: true) else { return }
+        defer { close(folder) }
+        let json = JSON.object([("read", .number(String(nowMs))),
+                                ("objects", .array(objects.map { .array([.string($0.name), .string(String(decoding: $0.bytes, as: UTF8.self))]) }))])
+        let temporary = ".\(cacheName).\(getpid())"
+        guard case .success(let fd) = SafeFiles.openFile(in: folder, temporary, flags: O_WRONLY | O_CREAT | O_TRUNC, shownPath: cacheFolder) else { return }
+        let written = Syscalls.writeAll(fd, json.serialized, stallTimeoutMs: 1000) == .written
+        close(fd)
+        if !written || renameat(folder, temporary, folder, cacheName) != 0 { unlinkat(folder, temporary, 0) }
+    }
+
+    func dropCache() {
+        guard case .success(let folder) = SafeFiles.openFolder(cacheFolder, create: false) else { return }
+        unlinkat(folder, cacheName, 0)
+        close(folder)
+    }
+
+    // MARK: Changing the store
+
+    /// Removes the entry of a node found down, unless it was published again meanwhile.
+    public func removeDown(_ entry: ClusterEntry, why: String) {
+        guard let (name, bytes) = objects[entry.host] else { return }
+        do throws(StoreError) {
+            let removed = try store.delete(name, ifUnchanged: bytes)
+            logger.log(.warn, "cluster_node_down", [("node", entry.host), ("detail", why), ("entry_removed", removed ? "yes" : "republished")])
+        } catch {
+            logger.log(.error, "cluster_store_failed", [("detail", error.message)])
+        }
+        dropCache()
+    }
+
+    /// Writes this node's entry: `--load`, else the measured load.
+    /// - Throws: `StoreError` when it cannot be written, or the address is unknown.
+    public func publish() throws(StoreError) {
+        guard let host = selfURL else {
+            throw StoreError("cannot tell this node's address: give --advertise http(s)://ADDRESS:PORT")
+        }
+        let load = config.loadMicros ?? measureLoad()
+        var entry = ClusterEntry(host: host, loadMicros: load, updatedMs: Int64(Syscalls.unixNanoseconds() / 1_000_000))
+        entry.signature = key.sign(entry.signingInput)
+        try store.write(ClusterEntry.objectName(host: host), entry.serialized)
+        dropCache()
+        ownEntry = entry
+    }
+
+    /// Publishes this node's entry when it is missing or older than `--refresh_rate`, after a
+    /// request was answered; a failure is logged.
+    public func refreshIfDue() {
+        guard let selfURL else { return }
+        if ownEntry == nil, let bytes = try? store.read(ClusterEntry.objectName(host: selfURL)),
+           let entry = try? ClusterEntry.parse(bytes), entry.host == selfURL, key.verify(entry.signingInput, entry.signature) {
+            ownEntry = entry
+        }
+        let now = Int64(Syscalls.unixNanoseconds() / 1_000_000)
+        if let own = ownEntry, now - own.updatedMs < Int64(config.refreshRateMs) { return }
+        do throws(StoreError) { try publish() } catch {
+            logger.log(.error, "cluster_publish_failed", [("detail", error.message)])
+        }
+    }
+
+    /// CPU busy fraction × memory used fraction, in millionths: the CPU part over the time
+    /// since the previous sample (kept in the cache folder), or over 200 ms when there is
+    /// none younger than 10 minutes.
+    func measureLoad() -> Int {
+        let memory = String(decoding: Syscalls.readFile("/proc/meminfo") ?? [], as: UTF8.self)
+        guard let now = ProcStat.cpu(String(decoding: Syscalls.readFile("/proc/stat") ?? [], as: UTF8.self)) else { return 0 }
+        let nowMs = Int64(Syscalls.unixNanoseconds() / 1_000_000)
+        var earlier: ProcStat.CPU?
+        if case .success(let folder) = SafeFiles.openFolder(cacheFolder, create: true) {
+            defer { close(folder) }
+            if case .success(let fd) = SafeFiles.openFile(in: folder, "cpu-sample", flags: O_RDWR | O_CREAT, shownPath: cacheFolder + "/cpu-sample") {
+                defer { close(fd) }
+                if case let .data(bytes) = Syscalls.read(fd, deadline: nil) {
+                    let parts = String(decoding: bytes, as: UTF8.self).split(separator: " ").compactMap { Int64($0) }
+                    if parts.count == 3, nowMs - parts[2] < 600_000, now.total > parts[1] {
+                        earlier = ProcStat.CPU(busy: parts[0], total: parts[1])
+                    }
+                }
+                _ = ftruncate(fd, 0)
+                let sample = Array("\(now.busy) \(now.total) \(nowMs)".utf8)
+                _ = sample.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+            }
+        }
+        var later = now
+        if earlier == nil {
+            Syscalls.sleep(milliseconds: 200)
+            earlier = now
+            later = ProcStat.cpu(String(decoding: Syscalls.readFile("/proc/stat") ?? [], as: UTF8.self)) ?? now
+        }
+        return ClusterPolicy.measuredLoadMicros(cpu: earlier ?? now, later, memory: memory) ?? 0
+    }
+}

@@ -1,0 +1,136 @@
+import Glibc
+import DockerServerCore
+
+/// One request to another cluster node (docs/DESIGN.md "Cluster"): HTTP/1.1 over TCP with
+/// `Connection: close`, the client's `Authorization`, `Accept` and `Content-Type`, and the
+/// signed forwarding field; TLS for `https://` nodes, their certificate verified
+/// (`TLSChannel.client`). Its answer is read as an engine answer is (`EngineSocketStream`).
+final class NodeCall: @unchecked Sendable {
+    let node: ClusterEntry
+    let bytes: [UInt8]
+    let readTimeoutSeconds: Int
+    /// Read the whole body in `run` (else only the head; the caller streams the body).
+    let readsBody: Bool
+    /// A HEAD request: its answer has no body, whatever its `Content-Length` says.
+    let isHead: Bool
+    /// The client's socket, watched while waiting: a client that hangs up ends the call.
+    let watch: Int32?
+    /// Certificates trusted besides the system's for `https://` nodes (`--chain`).
+    let trustPath: String?
+    /// Set by `run`: the open answer (head read), the outcome, and whether the node is down
+    /// (refused the connection or did not accept it in time).
+    var stream: EngineSocketStream?
+    var outcome: NodeAnswer.Outcome = .failed(HTTPError(502, "not asked", reason: .clusterNode))
+    var down = false
+    /// The request was sent whole: the node may have acted on it.
+    var sent = false
+
+    /// - Parameters:
+    ///   - fields: header fields to pass (name, value), besides framing and `Host`.
+    init(node: ClusterEntry, method: String, target: String, fields: [(String, String)], body: [UInt8],
+         readTimeoutSeconds: Int, readsBody: Bool, watch: Int32?, trustPath: String?) {
+        self.node = node
+        self.readTimeoutSeconds = readTimeoutSeconds
+        self.readsBody = readsBody
+        self.isHead = method == "HEAD"
+        self.watch = watch
+        self.trustPath = trustPath
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: \(Self.authority(node.host))\r\nUser-Agent: docker-server/\(Version.current)\r\n"
+        for (name, value) in fields { head += "\(name): \(value)\r\n" }
+        if !body.isEmpty || method == "PUT" || method == "POST" { head += "Content-Length: \(body.count)\r\n" }
+        head += "Connection: close\r\n\r\n"
+        bytes = Array(head.utf8) + body
+    }
+
+    static func authority(_ host: String) -> String {
+        guard let url = try? NodeURL(host) else { return host }
+        return (url.host.contains(":") ? "[\(url.host)]" : url.host) + ":\(url.port)"
+    }
+
+    /// Connects (within `Limits.clusterConnectTimeoutMs`), sends the request, reads the head
+    /// and, with `readsBody`, the body (at most `Limits.maxNodeBodyBytes`).
+    func run() {
+        guard let url = try? NodeURL(node.host) else {
+            outcome = .failed(HTTPError(502, "not a node URL", reason: .clusterNode))
+            return
+        }
+        let start = Syscalls.monotonicMs()
+        let fd: Int32
+        switch EngineClient.connectTCP(host: url.host, port: url.port, deadline: start + Limits.clusterConnectTimeoutMs) {
+        case .success(let connected): fd = connected
+        case .failure(let failure):
+            down = failure.refusedOrTimedOut
+            outcome = .failed(HTTPError(503, "unreachable: \(failure.text)", reason: .clusterNode))
+            return
+        }
+        let deadline = start + Int64(readTimeoutSeconds) * 1000
+        let stream = EngineSocketStream(fd: fd, deadline: deadline, timeoutSeconds: readTimeoutSeconds, peer: "cluster node \(node.host)")
+        stream.watch = watch
+        var written: Syscalls.WriteOutcome
+        if url.https {
+            #if DS_NO_TLS
+            stream.close()
+            outcome = .failed(HTTPError(502, "this docker-server was built without TLS support (DS_NO_TLS)", reason: .clusterNode))
+            return
+            #else
+            do throws(TLSError) {
+                let tls = try TLSChannel.client(fd: fd, host: url.host, trustPath: trustPath, deadline: start + Limits.clusterConnectTimeoutMs * 2)
+                stream.tls = tls
+                written = tls.writeAll(bytes, stallTimeoutMs: max(1, deadline - Syscalls.monotonicMs()))
+            } catch {
+                stream.close()
+                outcome = .failed(HTTPError(502, error.message, reason: .clusterNode))
+                return
+            }
+            #endif
+        } else {
+            written = Syscalls.writeAll(fd, bytes, stallTimeoutMs: max(1, deadline - Syscalls.monotonicMs()))
+        }
+        guard written == .written else {
+            stream.close()
+            outcome = .failed(HTTPError(502, "sending the request failed", reason: .clusterNode))
+            return
+        }
+        sent = true
+        do throws(HTTPError) {
+            try stream.readHead()
+            if isHead {
+                stream.close()
+                outcome = .answered(status: stream.status, fields: stream.head.fields.map { ($0.name, $0.value) }, body: [])
+            } else if readsBody || stream.status != 200 {
+                let body = try stream.readAll(limit: Limits.maxNodeBodyBytes)
+                stream.close()
+                outcome = .answered(status: stream.status, fields: stream.head.fields.map { ($0.name, $0.value) }, body: body)
+            } else {
+                self.stream = stream
+                outcome = .answered(status: stream.status, fields: stream.head.fields.map { ($0.name, $0.value) }, body: [])
+            }
+        } catch {
+            stream.close()
+            outcome = .failed(error)
+        }
+    }
+
+    /// Runs `calls` at once, one thread each (the first on this thread), and returns when
+    /// all have finished: a fan-out takes as long as its slowest node, not their sum.
+    static func runAll(_ calls: [NodeCall]) {
+        var threads: [pthread_t] = []
+        for call in calls.dropFirst() {
+            let box = Unmanaged.passRetained(call).toOpaque()
+            var thread = pthread_t()
+            let started = pthread_create(&thread, nil, { raw in
+                let call = Unmanaged<NodeCall>.fromOpaque(raw!).takeRetainedValue()
+                call.run()
+                return nil
+            }, box)
+            if started == 0 {
+                threads.append(thread)
+            } else {
+                Unmanaged<NodeCall>.fromOpaque(box).release()
+                call.run()
+            }
+        }
+        calls.first?.run()
+        for thread in threads { pthread_join(thread, nil) }
+    }
+}
