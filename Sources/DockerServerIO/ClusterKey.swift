@@ -19,6 +19,7 @@ public final class ClusterKey {
     /// - Parameter secret: `--cluster_secret`, else the API token: every node must share it.
     /// - Throws: `ConfigError` when libcrypto cannot be loaded.
     public init(secret: String) throws(ConfigError) {
+        Syscalls.separateThreadKeys()
         guard let handle = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL) else {
             let why = dlerror().map { String(cString: $0) } ?? "unknown error"
             throw ConfigError("--cluster: cannot load OpenSSL's libcrypto.so.3 (apt-get install libssl3): \(why)")

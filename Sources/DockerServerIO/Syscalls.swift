@@ -214,6 +214,22 @@ public enum Syscalls {
         close(fd)
     }
 
+    /// In the static executable the release ships, libcrypto brings the system's shared libc,
+    /// whose table of thread-specific data keys is separate from the one of the libc linked in,
+    /// while both keep the values in the same per-thread array. Its first keys would then read
+    /// values the Swift runtime stored (OpenSSL took one for its default library context, and
+    /// crashed in HMAC). Taking the shared libc's first 32 keys before libcrypto loads moves OpenSSL's
+    /// keys past the slots the linked-in libc hands out. In a dynamic executable both libcs
+    /// are one: 32 of its 1024 keys are used, nothing else changes.
+    /// Call before `dlopen` of a library that links the shared libc (OpenSSL).
+    static func separateThreadKeys() {
+        typealias KeyCreate = @convention(c) (UnsafeMutablePointer<pthread_key_t>?, (@convention(c) (UnsafeMutableRawPointer?) -> Void)?) -> Int32
+        guard let libc = dlopen("libc.so.6", RTLD_NOW | RTLD_LOCAL), let symbol = dlsym(libc, "pthread_key_create") else { return }
+        let create = unsafeBitCast(symbol, to: KeyCreate.self)
+        var key = pthread_key_t()
+        while create(&key, nil) == 0, key < 31 {}
+    }
+
     /// True when `fd` is a socket (`fstat(2)`).
     public static func isSocket(_ fd: Int32) -> Bool {
         var st = stat()

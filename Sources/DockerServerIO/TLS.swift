@@ -51,6 +51,7 @@ public final class TLSChannel {
         /// Loads `libssl.so.3` (and with it `libcrypto.so.3`).
         /// - Throws: `TLSError` naming what is missing.
         static func load() throws(TLSError) -> Library {
+            Syscalls.separateThreadKeys()
             guard let handle = dlopen("libssl.so.3", RTLD_NOW | RTLD_LOCAL) else {
                 let why = dlerror().map { String(cString: $0) } ?? "unknown error"
                 throw TLSError("cannot load OpenSSL (libssl.so.3; apt-get install libssl3): \(why)")
