@@ -155,16 +155,17 @@ public final class ClusterNodes {
         ownEntry = entry
     }
 
-    /// Publishes this node's entry when it is missing or older than `--refresh_rate`, after a
-    /// request was answered; a failure is logged.
+    /// Publishes this node's entry again when it exists and is older than `--refresh_rate`,
+    /// after a request was answered; a failure is logged. An entry that does not exist is not
+    /// created here: only `heartbeat` adds a node (a request may arrive on an address other
+    /// nodes cannot reach, such as loopback).
     public func refreshIfDue() {
         guard let selfURL else { return }
         if ownEntry == nil, let bytes = try? store.read(ClusterEntry.objectName(host: selfURL)),
            let entry = try? ClusterEntry.parse(bytes), entry.host == selfURL, key.verify(entry.signingInput, entry.signature) {
             ownEntry = entry
         }
-        let now = Int64(Syscalls.unixNanoseconds() / 1_000_000)
-        if let own = ownEntry, now - own.updatedMs < Int64(config.refreshRateMs) { return }
+        guard let own = ownEntry, Int64(Syscalls.unixNanoseconds() / 1_000_000) - own.updatedMs >= Int64(config.refreshRateMs) else { return }
         do throws(StoreError) { try publish() } catch {
             logger.log(.error, "cluster_publish_failed", [("detail", error.message)])
         }
