@@ -10,7 +10,9 @@
 #  (e) the piped 401 with and without TLS support compiled in, and one whole HTTPS request;
 #  (f) the shipped systemd units under a real systemd as PID 1 (scripts/bench-systemd.sh);
 #  (g) peak RSS of answers whatever the output: 17 MB of NUL bytes from an attached run, and
-#      100 MiB of logs in JSON and in text mode.
+#      100 MiB of logs in JSON and in text mode;
+#  (h) cluster latency: 1 and 3 real nodes, fan-out to 10 and 30 simulated ones
+#      (scripts/bench-cluster.sh).
 # Needs what scripts/test-env.sh sets up (dockerd, wrk, socat); (f) boots a Debian testbed
 # (scripts/systemd-testbed.sh, built and cached on first use).
 set -euo pipefail
@@ -215,6 +217,9 @@ docker rm -f ds-bench-biglog >/dev/null
 
 # (f) under a real systemd, in the same run.
 scripts/bench-systemd.sh "$STATE/systemd.md" "$BIN" >/dev/null
+# Cluster latency, 1 and 3 real nodes, fan-out to 10 and 30 simulated ones.
+scripts/bench-cluster.sh "$STATE/cluster.md" "$BIN" >/dev/null
+cat "$STATE/cluster.md" >>"$STATE/systemd.md"
 
 python3 - "$STATE/systemd.md" "$TRUE_MS" "$DS_MS" "$DS_P90" "$RSS_KB" "$RATE_SSA" "$RATE_LISTEN" "$RATE_ENGINE" "$RUNS" "$DURATION" "$CONNECTIONS" "$CONTAINERS" "$CHECK_SSA" "${R_SSA[*]}" "${R_LISTEN[*]}" "${R_ENGINE[*]}" "$ROUNDS" "$RL_FILES" "$RL_STEP" "$RL_SWEEP" "$WITH_TLS_MS" "$WITHOUT_TLS_MS" "$TLS_REQUEST_MS" \
   "$RSS_NUL" "$RSS_LOGS_JSON" "$RSS_LOGS_TEXT" "$OUT_NUL" "$OUT_JSON" "$OUT_TEXT" <<'PY' >docs/BENCHMARKS.md

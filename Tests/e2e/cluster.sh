@@ -10,21 +10,8 @@ STATE=$(mktemp -d /tmp/ds-cluster.XXXXXX)
 TOKEN=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
 IMAGE=ds-test/busybox:1
 . Tests/e2e/lib.sh
-NAMESPACES=()
 
-stop_engines() {
-  for n in 1 2 3; do
-    local pidfile=$STATE/engine$n/docker.pid
-    [ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
-  done
-  for n in 1 2 3; do
-    local pidfile=$STATE/engine$n/docker.pid
-    for _ in $(seq 100); do [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
-  done
-  for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
-  for n in 1 2 3; do umount -l "/run/dsc-$RUN-$n" 2>/dev/null; rm -rf "/run/dsc-$RUN-$n"; done
-}
-trap 'stop_engines; cleanup' EXIT
+trap 'scripts/netns-engines.sh stop "$STATE"; cleanup' EXIT
 
 fatal() { echo "e2e-cluster: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 [ -x "$BIN" ] || fatal "no docker-server binary at $BIN"
@@ -34,42 +21,8 @@ for tool in ip dockerd docker socat openssl systemd-socket-activate curl python3
 done
 printf '%s\n' "$TOKEN" >"$STATE/token"
 
-# `ip netns exec` mounts a /sys of the namespace's own, without the cgroup file systems
-# dockerd needs ("Devices cgroup isn't mounted"): mount them again as PID 1 has them.
-cat >"$STATE/netns-dockerd" <<'SH'
-#!/bin/sh
-awk '$2 ~ /^\/sys\/fs\/cgroup/ {print $1, $2, $3, $4}' /proc/1/mounts | while read -r source target type options; do
-  mkdir -p "$target" 2>/dev/null
-  mount -t "$type" -o "$options" "$source" "$target"
-done
-exec "$@"
-SH
-chmod +x "$STATE/netns-dockerd"
-
 echo "# three engines, each in its own network namespace"
-for n in 1 2 3; do
-  ns=dsc-$RUN-$n
-  ip netns add "$ns" || fatal "cannot create network namespace $ns"
-  NAMESPACES+=("$ns")
-  ip netns exec "$ns" ip link set lo up
-  mkdir -p "$STATE/engine$n"
-  ip netns exec "$ns" "$STATE/netns-dockerd" dockerd --storage-driver=vfs -H "unix://$STATE/engine$n/docker.sock" \
-    --data-root "$STATE/engine$n/data" --exec-root "/run/dsc-$RUN-$n" --pidfile "$STATE/engine$n/docker.pid" \
-    --iptables=false >"$STATE/engine$n/dockerd.log" 2>&1 &
-done
-for n in 1 2 3; do
-  for _ in $(seq 300); do docker -H "unix://$STATE/engine$n/docker.sock" info >/dev/null 2>&1 && break; sleep 0.1; done
-  docker -H "unix://$STATE/engine$n/docker.sock" info >/dev/null 2>&1 || fatal "engine $n did not start: $(tail -3 "$STATE/engine$n/dockerd.log")"
-  docker save "$IMAGE" | docker -H "unix://$STATE/engine$n/docker.sock" load >/dev/null || fatal "cannot load $IMAGE into engine $n"
-done
-# The local registry (127.0.0.1:5000 of the root namespace) on each namespace's loopback, over
-# a unix socket: pulls work on every node.
-socat "UNIX-LISTEN:$STATE/registry.sock,fork" TCP:127.0.0.1:5000 2>/dev/null &
-CLEANUP_PIDS+=($!)
-for ns in "${NAMESPACES[@]}"; do
-  ip netns exec "$ns" socat TCP-LISTEN:5000,bind=127.0.0.1,fork,reuseaddr "UNIX-CONNECT:$STATE/registry.sock" 2>/dev/null &
-  CLEANUP_PIDS+=($!)
-done
+scripts/netns-engines.sh start "$STATE" 3 "$IMAGE" || fatal "the engines did not start"
 ok "three engines up, each with the test image"
 check "the main engine keeps its docker0" bash -c "ip link show docker0 >/dev/null"
 

@@ -140,6 +140,31 @@ has "stop: the spawner logs its end" "$log" "reason=stopped"
 wait "$STOP_CLIENT"
 healthy "after stopping the service"
 
+# The cluster heartbeat: the timer publishes this node's entry with the settings of
+# /etc/docker-server/environment, which the server's units read too (cluster mode on).
+echo "# systemd as PID 1: cluster heartbeat timer"
+ENTRY=/var/lib/docker-server/ds-127001$PORT.json
+inside sh -c "printf 'DS_CLUSTER=1\nDS_ADVERTISE=http://127.0.0.1:$PORT\nDS_LOAD=0.25\n' >/etc/docker-server/environment &&
+  systemctl daemon-reload && systemctl enable --now docker-server-heartbeat.timer 2>/dev/null && systemctl stop docker-server.service 2>/dev/null"
+for _ in $(seq 50); do inside test -s "$ENTRY" && break; sleep 0.2; done
+eq "heartbeat timer: the entry is published" \
+  "$(inside cat "$ENTRY" 2>/dev/null | python3 -c 'import json,sys; e=json.load(sys.stdin); print(e["host"], e["load"], len(e["signature"]))' 2>&1)" \
+  "http://127.0.0.1:$PORT 0.25 64"
+result=$(inside systemctl show -P Result docker-server-heartbeat.service)
+eq "heartbeat timer: the service succeeded" "$result" success
+[ "$result" = success ] || journal 20 docker-server-heartbeat.service
+eq "heartbeat timer: the timer waits for its next run" "$(inside systemctl is-active docker-server-heartbeat.timer)" active
+api PUT / -d image=$IMAGE -d name=$P-sd-cluster -d detach=true --data-urlencode 'data=sleep 60'
+eq "cluster mode through the default units: PUT runs here and says so" "$STATUS:$(json 'j["host"]')" "201:http://127.0.0.1:$PORT"
+api GET /
+eq "cluster mode: GET / lists the container with this node's host" \
+  "$STATUS:$(json '[c.get("host") for c in j if c["Names"][0] == "/'$P'-sd-cluster"]')" "200:['http://127.0.0.1:$PORT']"
+api DELETE /$P-sd-cluster
+eq "cluster mode: DELETE reaches it" "$STATUS:$(json 'j["host"]')" "200:http://127.0.0.1:$PORT"
+inside sh -c 'systemctl disable --now docker-server-heartbeat.timer 2>/dev/null; rm -f /etc/docker-server/environment '"$ENTRY"';
+  systemctl stop docker-server.service 2>/dev/null'
+healthy "after the cluster heartbeat"
+
 # ---------------------------------------------------------------------------------------
 echo "# systemd as PID 1: per-connection units (Accept=yes)"
 PORT=$(free_port)
