@@ -87,12 +87,18 @@ extension Connection {
             case .logs where logs?.follow == true: timeout = Limits.attachedRunTimeoutSeconds
             default: timeout = config.engineTimeoutSeconds * 2 + margin  // a DELETE may wait for a removal
             }
-            let calls = live.map { call($0, readTimeoutSeconds: timeout, readsBody: !streamsText) }
-            NodeCall.runAll(calls)
+            // This node's part is handled here, without a hop (text logs, streamed, excepted).
+            let here = streamsText ? nil : live.first { $0.host == nodes.selfURL }
+            let calls = live.filter { $0 != here }.map { call($0, readTimeoutSeconds: timeout, readsBody: !streamsText) }
+            var local: NodeAnswer?
+            NodeCall.runAll(calls, whileWaiting: here.map { node in {
+                local = NodeAnswer(host: node.host, outcome: self.answerHere(route, request: request, target: target, handler: handler))
+            } })
             if calls.contains(where: { if case .failed(let error) = $0.outcome { return error.reason == .clientGone } else { return false } }) {
                 throw HTTPError(499, "the client closed the connection", reason: .clientGone)
             }
-            var answers: [NodeAnswer] = []
+            if case .failed(let error)? = local?.outcome, error.reason == .clientGone { throw error }
+            var answers: [NodeAnswer] = local.map { [$0] } ?? []
             for call in calls {
                 if call.down, case .failed(let error) = call.outcome {
                     nodes.removeDown(call.node, why: error.message)
@@ -123,6 +129,26 @@ extension Connection {
             }
             return true
         }
+    }
+
+    /// This node's answer to a fanned-out request, as it would come over the network: errors
+    /// are answers (a 404 means "not here"), except a client that hung up.
+    func answerHere(_ route: Route, request: HTTPRequest, target: RequestTarget, handler: Handler) -> NodeAnswer.Outcome {
+        let captured = CapturedResponse()
+        do throws(HTTPError) {
+            if let response = try handler.handle(route, request: request, target: target, stream: captured) {
+                return .answered(status: response.status, fields: response.headers, body: response.bodyParts.flatMap { $0 })
+            }
+        } catch {
+            if error.reason == .clientGone { return .failed(error) }
+            let response = request.head.method == "HEAD" ? error.headResponse : error.response
+            return .answered(status: error.status, fields: response.headers, body: response.bodyParts.flatMap { $0 })
+        }
+        if let error = captured.aborted { return .failed(error) }
+        if captured.tooLarge {
+            return .failed(HTTPError(502, "answer larger than \(Limits.maxNodeBodyBytes) bytes", reason: .clusterNode))
+        }
+        return .answered(status: captured.status, fields: captured.fields, body: captured.body)
     }
 
     /// Passes a node's streamed answer (text logs) on to the client as it arrives.

@@ -111,11 +111,13 @@ final class NodeCall: @unchecked Sendable {
         }
     }
 
-    /// Runs `calls` at once, one thread each (the first on this thread), and returns when
-    /// all have finished: a fan-out takes as long as its slowest node, not their sum.
-    static func runAll(_ calls: [NodeCall]) {
+    /// Runs `calls` at once, one thread each, and `local` on this thread meanwhile (without
+    /// `local`, the first call runs here); returns when all have finished: a fan-out takes as
+    /// long as its slowest node, not their sum.
+    static func runAll(_ calls: [NodeCall], whileWaiting local: (() -> Void)? = nil) {
         var threads: [pthread_t] = []
-        for call in calls.dropFirst() {
+        let here = local == nil ? calls.first : nil
+        for call in calls where call !== here {
             let box = Unmanaged.passRetained(call).toOpaque()
             var thread = pthread_t()
             let started = pthread_create(&thread, nil, { raw in
@@ -130,7 +132,36 @@ final class NodeCall: @unchecked Sendable {
                 call.run()
             }
         }
-        calls.first?.run()
+        here?.run()
+        local?()
         for thread in threads { pthread_join(thread, nil) }
     }
+}
+
+/// A `ResponseStream` that keeps the answer (at most `Limits.maxNodeBodyBytes`): this node's
+/// own part of a fan-out, handled here rather than through the network.
+final class CapturedResponse: ResponseStream {
+    var status = 0
+    var fields: [(String, String)] = []
+    var body: [UInt8] = []
+    var aborted: HTTPError?
+    var tooLarge = false
+
+    func begin(status: Int, headers: [(String, String)]) -> Bool {
+        self.status = status
+        fields = headers
+        return true
+    }
+
+    func send(_ bytes: [UInt8]) -> Bool {
+        guard body.count + bytes.count <= Limits.maxNodeBodyBytes else {
+            tooLarge = true
+            return false
+        }
+        body += bytes
+        return true
+    }
+
+    func end() {}
+    func abort(_ error: HTTPError) { aborted = error }
 }
