@@ -109,6 +109,11 @@ struct ClusterTests {
         #expect(!parsed.isValid(method: "DELETE", target: "/", nowMs: Self.now, verify: fakeVerify))
         #expect(!parsed.isValid(method: "PUT", target: "/?x", nowMs: Self.now, verify: fakeVerify))
         #expect(ForwardingHeader.parse("v1; t=1; client=evil host; body=\(String(repeating: "a", count: 64)); sig=\(String(repeating: "b", count: 64))") == nil)
+        for client in ["local", "fe80::1%eth0", "2001:db8::7"] {
+            #expect(ForwardingHeader.parse(ForwardingHeader(timeMs: 1, client: client, bodySHA256: String(repeating: "a", count: 64),
+                                                            signature: String(repeating: "b", count: 64)).value)?.client == client)
+        }
+        #expect(ForwardingHeader.windowMs > ClusterPolicy.clockSkewMs)
         #expect(ForwardingHeader.parse("v2; t=1") == nil)
         #expect(ForwardingHeader.parse("v1; t=1; client=1.2.3.4; body=ab; sig=cd") == nil)
     }

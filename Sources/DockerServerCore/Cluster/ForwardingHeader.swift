@@ -7,7 +7,10 @@
 public struct ForwardingHeader: Equatable, Sendable {
     /// The field name (lowercase, as `HTTPRequestHead.field` looks it up).
     public static let fieldName = "x-docker-server-forwarded"
-    /// How far the time in the field may be from the receiver's clock, milliseconds.
+    /// How far the time in the field may be from the receiver's clock, milliseconds. Wider
+    /// than `ClusterPolicy.clockSkewMs`, so a node never forwards to a node that would take
+    /// its field for invalid and forward the request back: when B's clock is more than this
+    /// behind A's, A's entry is future-dated for B, and B forwards nothing to A.
     public static let windowMs: Int64 = 60_000
 
     public var timeMs: Int64
@@ -48,9 +51,16 @@ public struct ForwardingHeader: Equatable, Sendable {
             return s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
         }
         guard let timeText = fields["t"], let time = Int64(timeText), let client = fields["client"], !client.isEmpty,
-              client.utf8.count <= 64, client.utf8.allSatisfy({ $0 == 0x2E || $0 == 0x3A || ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }),
+              client.utf8.count <= 64, client.utf8.allSatisfy(Self.isClientByte),
               isHex(fields["body"], count: 64), isHex(fields["sig"], count: 64) else { return nil }
         return ForwardingHeader(timeMs: time, client: client, bodySHA256: fields["body"]!, signature: fields["sig"]!)
+    }
+
+    /// The bytes of a client address as `PeerAddress` writes it: IPv4, IPv6 with a zone
+    /// (`fe80::1%eth0`), or `local` for a piped request.
+    static func isClientByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x2E || byte == 0x3A || byte == 0x25
+            || byte == 0x5F || byte == 0x2D
     }
 
     /// True when the field was signed with the cluster key for this method and target, and
