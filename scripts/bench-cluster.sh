@@ -12,7 +12,7 @@ IMAGE=ds-test/busybox:1
 STATE=$(mktemp -d /tmp/ds-bench-cluster.XXXXXX)
 TOKEN=bench-cluster-token-0123456789
 PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null; scripts/netns-engines.sh stop "$STATE"; rm -rf "$STATE"' EXIT
+trap 'kill "${PIDS[@]}" 2>/dev/null; pkill -f "$STATE/listener" 2>/dev/null; wait 2>/dev/null; scripts/netns-engines.sh stop "$STATE"; rm -rf "$STATE"' EXIT
 scripts/netns-engines.sh start "$STATE" 3 "$IMAGE"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 SHARED=$STATE/shared
@@ -74,28 +74,38 @@ heartbeat "http://127.0.0.2:$PORT" 0.05; heartbeat "http://127.0.0.3:$PORT" 0.2
 read -r THREE_LIST THREE_LIST90 < <(measure 127.0.0.1 "$PORT" GET / "" 100)
 read -r THREE_PUT THREE_PUT90 < <(measure 127.0.0.1 "$PORT" PUT / "image=$IMAGE&name=three-{i}&detach=true&data=true" 30)
 
-# Simulated nodes: listeners that answer every request with an empty list at once.
-python3 - "$PORT" 30 <<'PY' &
-import socket, sys, threading
-port, count = int(sys.argv[1]), int(sys.argv[2])
-reply = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]"
-def serve(address):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((address, port)); s.listen(128)
-    while True:
-        c, _ = s.accept()
-        try:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = c.recv(65536)
-                if not chunk: break
-                data += chunk
-            c.sendall(reply)
-        finally:
-            c.close()
-for i in range(count):
-    threading.Thread(target=serve, args=("127.0.0.%d" % (10 + i),), daemon=True).start()
-threading.Event().wait()
-PY
+# Simulated nodes: listeners that answer every request with an empty list at once, one
+# process per address (in parallel, as separate machines would), in C so that on this
+# 2-core machine their own work stays small beside the fan-out's.
+cat >"$STATE/listener.c" <<'C'
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  int port = atoi(argv[1]), count = atoi(argv[2]);
+  const char *reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]";
+  for (int i = 0; i < count; i++) {
+    if (fork() != 0) continue;
+    int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    char ip[32]; snprintf(ip, sizeof ip, "127.0.0.%d", 10 + i); inet_pton(AF_INET, ip, &a.sin_addr);
+    if (bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 128)) { perror(ip); return 1; }
+    for (;;) {
+      int c = accept(s, 0, 0); char buf[65536]; size_t n = 0; ssize_t r;
+      while (n < sizeof buf - 1 && (r = read(c, buf + n, sizeof buf - 1 - n)) > 0) { n += r; buf[n] = 0; if (strstr(buf, "\r\n\r\n")) break; }
+      write(c, reply, strlen(reply)); close(c);
+    }
+  }
+  pause();
+  return 0;
+}
+C
+cc -O2 -o "$STATE/listener" "$STATE/listener.c"
+setsid "$STATE/listener" "$PORT" 30 &
 PIDS+=($!)
 sleep 1
 fanout() {  # N: node 1 and N simulated nodes
