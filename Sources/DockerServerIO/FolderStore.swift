@@ -54,15 +54,9 @@ public final class FolderStore: ClusterStore {
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { throw StoreError("refusing \(shownPath): not a regular file") }
         guard Int(st.st_size) <= maxEntryBytes else { throw StoreError("refusing \(shownPath): larger than \(maxEntryBytes) bytes") }
-        var bytes = [UInt8](repeating: 0, count: maxEntryBytes + 1)
-        var count = 0
-        while count < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { break }
-            count += n
-        }
-        return Array(bytes.prefix(count))
+        var bytes: [UInt8] = []
+        while bytes.count <= maxEntryBytes, case let .data(more) = Syscalls.read(fd, deadline: nil) { bytes += more }
+        return bytes
     }
 
     public func write(_ name: String, _ bytes: [UInt8]) throws(StoreError) {
@@ -72,14 +66,7 @@ public final class FolderStore: ClusterStore {
         let fd = openat(folderFD, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError("cannot create \(path)/\(temporary): \(Syscalls.errorText(errno))") }
         fchmod(fd, 0o644)  // whatever the umask: other nodes read it
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { break }
-            written += n
-        }
-        let synced = written == bytes.count && fsync(fd) == 0
+        let synced = Syscalls.writeAll(fd, bytes, stallTimeoutMs: 5000) == .written && fsync(fd) == 0
         close(fd)
         guard synced, renameat(folderFD, temporary, folderFD, name) == 0 else {
             let why = Syscalls.errorText(errno)
