@@ -22,7 +22,10 @@ extension Config {
     }
 
     static let options: [Option] = [
-        Option(name: "port", takesValue: true) { c, v throws(ConfigError) in c.port = try int("port", v, min: 1, max: 65535) },
+        Option(name: "port", takesValue: true) { c, v throws(ConfigError) in
+            c.port = try int("port", v, min: 1, max: 65535)
+            c.portGiven = true
+        },
         Option(name: "token", takesValue: true) { c, v in c.token = v },
         Option(name: "token_file", takesValue: true) { c, v in c.tokenFile = v },
         Option(name: "low_burst", takesValue: true) { c, v throws(ConfigError) in c.lowBurst = try int("low_burst", v, min: 1) },

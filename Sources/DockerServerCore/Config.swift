@@ -3,6 +3,9 @@
 public struct Config: Sendable, Equatable {
     /// `--port`: the port `--listen` binds when given no port, and the cluster's advertised port.
     public var port = 1717
+    /// True when `--port` (or `DS_PORT`) was given: the cluster then advertises it rather than
+    /// the connection's local port.
+    public var portGiven = false
     /// `--token` / `DS_TOKEN`.
     public var token: String?
     /// `--token_file` / `DS_TOKEN_FILE`: a file whose first line is the token.

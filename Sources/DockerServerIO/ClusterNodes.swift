@@ -30,12 +30,13 @@ public final class ClusterNodes {
     }
 
     /// The node URL this process advertises: `--advertise`, else the local address of the
-    /// connection on fd 0 (`getsockname`) with `--port`, `https://` with `--https`; nil when
-    /// neither is known (a pipe, or a wildcard address).
+    /// connection on fd 0 (`getsockname`) with `--port` when given, else the connection's
+    /// local port; `https://` with `--https`. nil when neither is known (a pipe).
     public static func advertisedURL(config: Config, fd: Int32?) -> String? {
         if let advertise = config.advertise { return advertise }
-        guard let fd, let address = PeerAddress.local(fd: fd), address != "0.0.0.0", address != "::" else { return nil }
-        return (config.https ? "https://" : "http://") + (address.contains(":") ? "[\(address)]" : address) + ":\(config.port)"
+        guard let fd, let address = PeerAddress.local(fd: fd), let localPort = Spawner.localPort(fd) else { return nil }
+        let port = config.portGiven ? config.port : localPort
+        return (config.https ? "https://" : "http://") + (address.contains(":") ? "[\(address)]" : address) + ":\(port)"
     }
 
     // MARK: Reading
@@ -48,13 +49,16 @@ public final class ClusterNodes {
         let now = Int64(Syscalls.unixNanoseconds() / 1_000_000)
         let objects = try storedObjects(nowMs: now)
         let membership = ClusterPolicy.membership(objects, nowMs: now, refreshRateMs: config.refreshRateMs, verify: key.verify)
-        for (name, why) in membership.rejected {
-            logger.log(why == .stale ? .debug : .warn, "cluster_entry_ignored", [("entry", name), ("why", why.rawValue)])
+        // Whoever can write the folder must not flood the log: a few lines, then a count.
+        let warned = membership.rejected.filter { $0.why != .stale }
+        for (name, why) in warned.prefix(5) {
+            logger.log(.warn, "cluster_entry_ignored", [("entry", name), ("why", why.rawValue)])
+        }
+        if warned.count > 5 {
+            logger.log(.warn, "cluster_entry_ignored", [("entries", String(warned.count - 5)), ("why", "more of the above")])
         }
         for (name, bytes) in objects {
-            if let entry = membership.live.first(where: { ClusterEntry.objectName(host: $0.host) == name && $0.serialized == bytes }) {
-                self.objects[entry.host] = (name, bytes)
-            }
+            if let parsed = try? ClusterEntry.parse(bytes), membership.live.contains(parsed) { self.objects[parsed.host] = (name, bytes) }
         }
         ownEntry = membership.live.first { $0.host == selfURL }
         return membership.live

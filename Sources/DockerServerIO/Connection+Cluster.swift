@@ -47,9 +47,10 @@ extension Connection {
         forwarding.signature = nodes.key.sign(forwarding.signingInput(method: request.head.method, target: target.origin))
         fields.append((ForwardingHeader.fieldName, forwarding.value))
         let watch: Int32? = Syscalls.isSocket(input) ? input : nil
-        func call(_ node: ClusterEntry, readTimeoutSeconds: Int, readsBody: Bool) -> NodeCall {
+        func call(_ node: ClusterEntry, readTimeoutSeconds: Int, readsBody: Bool, completion: Completion = Completion()) -> NodeCall {
             NodeCall(node: node, method: request.head.method, target: target.origin, fields: fields, body: request.body,
-                     readTimeoutSeconds: readTimeoutSeconds, readsBody: readsBody, watch: watch, trustPath: config.chainPath)
+                     readTimeoutSeconds: readTimeoutSeconds, readsBody: readsBody, watch: watch, trustPath: config.chainPath,
+                     completion: completion)
         }
         // Bounds of a node's answer: the node's own bound for the request, plus a margin.
         let margin = 10
@@ -57,7 +58,12 @@ extension Connection {
         case .run:
             for node in ClusterPolicy.placement(live, selfHost: nodes.selfURL ?? "") {
                 if node.host == nodes.selfURL { return false }
-                let forwarded = call(node, readTimeoutSeconds: Limits.attachedRunTimeoutSeconds + Limits.enginePullTimeoutSeconds + margin, readsBody: true)
+                // The node's own bound: a pull and an engine call for a detached run, a day more
+                // for an attached one.
+                let detach = (try? RunOptions(fields: try RequestFields(body: request.body, contentType: request.head.field("content-type")),
+                                              defaultName: "x"))?.detach ?? false
+                let bound = Limits.enginePullTimeoutSeconds + config.engineTimeoutSeconds * 3 + margin
+                let forwarded = call(node, readTimeoutSeconds: detach ? bound : bound + Limits.attachedRunTimeoutSeconds, readsBody: true)
                 forwarded.run()
                 switch forwarded.outcome {
                 case .failed(let error) where !forwarded.sent && error.reason != .clientGone:
@@ -80,39 +86,66 @@ extension Connection {
             throw HTTPError(503, "no cluster node could take the container: every live node is down or busy", reason: .clusterUnavailable)
         case .list, .pull, .logs, .exec, .remove:
             let streamsText = logs?.text == true
+            let engineBound = config.engineTimeoutSeconds + margin
             let timeout: Int
             switch route {
             case .pull: timeout = Limits.enginePullTimeoutSeconds + margin
             case .exec: timeout = Limits.attachedRunTimeoutSeconds + margin
-            case .logs where logs?.follow == true: timeout = Limits.attachedRunTimeoutSeconds
-            default: timeout = config.engineTimeoutSeconds * 2 + margin  // a DELETE may wait for a removal
+            case .remove: timeout = config.engineTimeoutSeconds * 2 + margin  // a DELETE may wait for a removal
+            case .logs where logs?.follow == true && !streamsText: timeout = Limits.attachedRunTimeoutSeconds
+            default: timeout = engineBound  // lists, logs; for text logs, the head
             }
             // This node's part is handled here, without a hop (text logs, streamed, excepted).
             let here = streamsText ? nil : live.first { $0.host == nodes.selfURL }
-            let calls = live.filter { $0 != here }.map { call($0, readTimeoutSeconds: timeout, readsBody: !streamsText) }
+            let completion = Completion()
+            let calls = live.filter { $0 != here }.map { call($0, readTimeoutSeconds: timeout, readsBody: !streamsText, completion: completion) }
+            func found(_ call: NodeCall) -> Bool {
+                if case let .answered(status, _, _) = call.outcome { return call.done && status != 404 }
+                return false
+            }
+            // Routes on one container need not wait for a hung node once another has it: the
+            // others had the time of an ordinary engine call to say they do not (text logs
+            // stream as soon as a node has it).
             var local: NodeAnswer?
+            var enough: ((Int64) -> Bool)?
+            switch route {
+            case .logs where streamsText: enough = { _ in calls.contains { $0.done && $0.stream != nil } }
+            case .logs, .exec, .remove:
+                enough = { elapsed in
+                    guard elapsed >= Int64(engineBound) * 1000 else { return false }
+                    if case let .answered(status, _, _)? = local?.outcome, status != 404 { return true }
+                    return calls.contains(where: found)
+                }
+            default: enough = nil
+            }
             NodeCall.runAll(calls, whileWaiting: here.map { node in {
                 local = NodeAnswer(host: node.host, outcome: self.answerHere(route, request: request, target: target, handler: handler))
-            } })
-            if calls.contains(where: { if case .failed(let error) = $0.outcome { return error.reason == .clientGone } else { return false } }) {
+            } }, enough: enough)
+            let finished = completion.locked { calls.filter(\.done) }
+            for call in calls where !finished.contains(where: { $0 === call }) {
+                logger.log(.warn, "cluster_node_unanswered", [("node", call.node.host), ("detail", "no answer yet; another node has the container")])
+            }
+            if finished.contains(where: { if case .failed(let error) = $0.outcome { return error.reason == .clientGone } else { return false } }) {
                 throw HTTPError(499, "the client closed the connection", reason: .clientGone)
             }
             if case .failed(let error)? = local?.outcome, error.reason == .clientGone { throw error }
             var answers: [NodeAnswer] = local.map { [$0] } ?? []
-            for call in calls {
+            var down: [String] = []
+            for call in finished {
                 if call.down, case .failed(let error) = call.outcome {
                     nodes.removeDown(call.node, why: error.message)
+                    down.append(call.node.host)
                 } else {
                     answers.append(NodeAnswer(host: call.node.host, outcome: call.outcome))
                 }
             }
-            defer { for call in calls { call.stream?.close() } }
+            defer { for call in finished { call.stream?.close() } }
             guard !answers.isEmpty else {
                 throw HTTPError(503, "no cluster node answered: every live node is down", reason: .clusterUnavailable)
             }
             switch route {
             case .list:
-                let (response, unanswered) = ClusterMerge.list(answers)
+                let (response, unanswered) = ClusterMerge.list(answers, down: down)
                 for (host, error) in unanswered {
                     logger.log(.warn, "cluster_node_unanswered", [("node", host), ("detail", error.message)])
                 }
@@ -120,8 +153,12 @@ extension Connection {
             case .pull(let image):
                 send(ClusterMerge.pull(answers, image: image.description))
             default:
-                if streamsText, let winner = calls.first(where: { $0.stream != nil }), case let .answered(_, answerFields, _) = winner.outcome,
+                if streamsText, let winner = finished.first(where: { $0.stream != nil }), case let .answered(_, answerFields, _) = winner.outcome,
                    let stream = winner.stream {
+                    // The body has the bound of the logs on one node, from now.
+                    let seconds = logs?.follow == true ? Limits.attachedRunTimeoutSeconds : engineBound
+                    stream.deadline = Syscalls.monotonicMs() + Int64(seconds) * 1000
+                    stream.timeoutSeconds = seconds
                     try streamThrough(stream, fields: ClusterMerge.passed(answerFields) + [("X-Cluster-Host", winner.node.host)])
                 } else {
                     send(ClusterMerge.byContainer(answers))

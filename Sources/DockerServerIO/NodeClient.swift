@@ -22,19 +22,24 @@ final class NodeCall: @unchecked Sendable {
     var stream: EngineSocketStream?
     var outcome: NodeAnswer.Outcome = .failed(HTTPError(502, "not asked", reason: .clusterNode))
     var down = false
+    /// Set (under `completion`'s lock) when `run` has finished.
+    var done = false
+    /// Shared by the calls of one fan-out: who has finished.
+    let completion: Completion
     /// The request was sent whole: the node may have acted on it.
     var sent = false
 
     /// - Parameters:
     ///   - fields: header fields to pass (name, value), besides framing and `Host`.
     init(node: ClusterEntry, method: String, target: String, fields: [(String, String)], body: [UInt8],
-         readTimeoutSeconds: Int, readsBody: Bool, watch: Int32?, trustPath: String?) {
+         readTimeoutSeconds: Int, readsBody: Bool, watch: Int32?, trustPath: String?, completion: Completion = Completion()) {
         self.node = node
         self.readTimeoutSeconds = readTimeoutSeconds
         self.readsBody = readsBody
         self.isHead = method == "HEAD"
         self.watch = watch
         self.trustPath = trustPath
+        self.completion = completion
         var head = "\(method) \(target) HTTP/1.1\r\nHost: \(Self.authority(node.host))\r\nUser-Agent: docker-server/\(Version.current)\r\n"
         for (name, value) in fields { head += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "PUT" || method == "POST" { head += "Content-Length: \(body.count)\r\n" }
@@ -50,6 +55,7 @@ final class NodeCall: @unchecked Sendable {
     /// Connects (within `Limits.clusterConnectTimeoutMs`), sends the request, reads the head
     /// and, with `readsBody`, the body (at most `Limits.maxNodeBodyBytes`).
     func run() {
+        defer { completion.finish(self) }
         guard let url = try? NodeURL(node.host) else {
             outcome = .failed(HTTPError(502, "not a node URL", reason: .clusterNode))
             return
@@ -107,16 +113,25 @@ final class NodeCall: @unchecked Sendable {
             }
         } catch {
             stream.close()
-            outcome = .failed(error)
+            // The engine client's wording does not fit a node.
+            switch error.reason {
+            case .engineProtocol where error.message.hasPrefix("the Docker engine"):
+                outcome = .failed(HTTPError(502, "sent an invalid HTTP answer", reason: .clusterNode))
+            case .engineTooLarge: outcome = .failed(HTTPError(502, "answer larger than \(Limits.maxNodeBodyBytes) bytes", reason: .clusterNode))
+            default: outcome = .failed(error)
+            }
         }
     }
 
     /// Runs `calls` at once, one thread each, and `local` on this thread meanwhile (without
-    /// `local`, the first call runs here); returns when all have finished: a fan-out takes as
-    /// long as its slowest node, not their sum.
-    static func runAll(_ calls: [NodeCall], whileWaiting local: (() -> Void)? = nil) {
+    /// `local` and `enough`, the first call runs here); returns when all have finished, or
+    /// as soon as `enough` (asked every 5 ms with the milliseconds since the start, under the
+    /// calls' lock) says the finished ones suffice: the calls still running are left to end
+    /// with the process. A fan-out takes as long as its slowest node, not their sum.
+    static func runAll(_ calls: [NodeCall], whileWaiting local: (() -> Void)? = nil, enough: ((Int64) -> Bool)? = nil) {
+        let start = Syscalls.monotonicMs()
         var threads: [pthread_t] = []
-        let here = local == nil ? calls.first : nil
+        let here = local == nil && enough == nil ? calls.first : nil
         for call in calls where call !== here {
             let box = Unmanaged.passRetained(call).toOpaque()
             var thread = pthread_t()
@@ -134,7 +149,30 @@ final class NodeCall: @unchecked Sendable {
         }
         here?.run()
         local?()
+        if let enough, let completion = calls.first?.completion {
+            while !completion.locked({ calls.allSatisfy(\.done) || enough(Syscalls.monotonicMs() - start) }) {
+                Syscalls.sleep(milliseconds: 5)
+            }
+            for thread in threads { pthread_detach(thread) }
+            return
+        }
         for thread in threads { pthread_join(thread, nil) }
+    }
+}
+
+/// The lock of one fan-out's calls: a call marks itself done under it, and the waiting
+/// thread reads what has finished under it.
+final class Completion: @unchecked Sendable {
+    var mutex = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+
+    func finish(_ call: NodeCall) { locked { call.done = true } }
+
+    func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
     }
 }
 

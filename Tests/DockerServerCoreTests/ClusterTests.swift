@@ -27,8 +27,13 @@ struct ClusterTests {
         let text = String(decoding: entry.serialized, as: UTF8.self)
         #expect(text.hasPrefix(#"{"host":"http://192.0.2.7:1717","load":0.125000,"updated":1800000000000,"signature":""#))
         #expect(try ClusterEntry.parse(entry.serialized) == entry)
-        #expect(ClusterEntry.objectName(host: "http://192.0.2.7:1717") == "ds-1920271717.json")
-        #expect(ClusterEntry.isObjectName("ds-1920271717.json"))
+        #expect(ClusterEntry.objectName(host: "http://192.0.2.7:1717") == "ds-19200000200701717.json")
+        #expect(ClusterEntry.isObjectName("ds-19200000200701717.json"))
+        // Names never collide: IPv4 digits padded, host names and IPv6 hashed.
+        let hosts = ["http://10.0.0.1:11717", "http://10.0.0.11:1717", "http://alpha.example:1717", "http://beta.example:1717",
+                     "http://[2001:db8::a]:1717", "http://[2001:db8::b]:1717", "https://10.0.0.1:11717/"]
+        let names = hosts.map(ClusterEntry.objectName(host:))
+        #expect(Set(names).count == 6 && names[0] == names[6] && names.allSatisfy(ClusterEntry.isObjectName))
         #expect(!ClusterEntry.isObjectName("ds-.json") && !ClusterEntry.isObjectName("ds-12a.json") && !ClusterEntry.isObjectName(".ds-1.json.9.tmp"))
     }
 
@@ -135,6 +140,9 @@ struct ClusterTests {
         #expect(String(decoding: response.bodyParts.flatMap { $0 }, as: UTF8.self) == #"[{"host":"http://a:1","Id":"1"},{"host":"http://a:1","Id":"2"}]"#)
         #expect(response.headers.contains { $0.0 == ClusterMerge.unansweredField && $0.1 == "http://c:1" })
         #expect(unanswered.map(\.host) == ["http://c:1"])
+        // Nodes found down are named too.
+        let withDown = ClusterMerge.list(answers, down: ["http://d:1"]).response
+        #expect(withDown.headers.contains { $0.0 == ClusterMerge.unansweredField && $0.1 == "http://c:1, http://d:1" })
         // Nobody answered: the first failure.
         #expect(ClusterMerge.list([answers[2]]).response.status == 504)
     }

@@ -32,7 +32,9 @@ PC=$(free_port)
 SHARED=$STATE/shared
 COMMON=(--cluster --folder "$SHARED" --token "$TOKEN" --refresh_rate 4000 --cache_interval 0)
 node_url() { echo "http://127.0.0.$1:$PC"; }
-entry_file() { echo "$SHARED/ds-12700$1$PC.json"; }
+# The entry of 127.0.0.N:PORT (PORT defaults to the nodes' port): the address's numbers and
+# the port zero-padded.
+entry_file() { printf '%s/ds-127000000%03d%05d.json' "$SHARED" "$1" "${2:-$PC}"; }
 heartbeat() { "$BIN" heartbeat "${COMMON[@]}" --log_file "$STATE/heartbeat-%DATE%.log" --advertise "$(node_url "$1")" --load "$2"; }
 declare -A NODE_PID
 start_node() {
@@ -195,7 +197,7 @@ api PUT / -d "image=$IMAGE&name=$P-i&detach=true&data=sleep+600"
 eq "a stale entry with load 0 is never chosen: PUT lands on node 2" "$STATUS:$(json 'j["host"]')" "201:$(node_url 2)"
 sleep 0.5
 eq "the stale node got no connection" "$(cat "$STATE/trap.log" 2>/dev/null | wc -l)" 0
-rm -f "$SHARED/ds-127009$PT.json"
+rm -f "$(entry_file 9 "$PT")"
 
 echo "# a request refreshes its node's entry once it is older than --refresh_rate"
 before=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["updated"])' "$(entry_file 3)")
@@ -228,9 +230,36 @@ eq "a node that does not trust node 3's certificate places the PUT on the next n
 has "the refused certificate is logged" "$(cat "$STATE"/node2-*.log)" "certificate not trusted"
 check "and nothing ran on node 3" bash -c "! docker -H unix://$STATE/engine3/docker.sock inspect $P-l >/dev/null 2>&1"
 kill "${NODE_PID[3]}" "${NODE_PID[1]}"; wait "${NODE_PID[3]}" "${NODE_PID[1]}" 2>/dev/null
-rm -f "$SHARED/ds-127003$PC.json"
+rm -f "$(entry_file 3)"
 start_node 1; start_node 3
 for n in 1 3; do for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.$n/$PC") 2>/dev/null && break; sleep 0.1; done; done
+
+echo "# a node that accepts connections and never answers"
+# Short engine timeouts: a node's answer is bounded by --engine_timeout + 10 s (13 s here).
+for n in 1 2 3; do kill "${NODE_PID[$n]}"; done
+wait "${NODE_PID[@]}" 2>/dev/null
+for n in 1 2 3; do start_node "$n" --engine_timeout 3; done
+for n in 1 2 3; do for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.$n/$PC") 2>/dev/null && break; sleep 0.1; done; done
+publish_all
+kill -STOP "${NODE_PID[3]}"   # its socket still completes handshakes: connected, never answered
+URL=$(node_url 1)
+start=$(date +%s)
+api GET /
+took=$(( $(date +%s) - start ))
+eq "GET / with a hung node: 200 from the others" "$STATUS" 200
+has "GET /: the hung node is named in X-Cluster-Unanswered" "$(header X-Cluster-Unanswered)" "$(node_url 3)"
+check "GET /: bounded by --engine_timeout + 10 s (took $took s)" test "$took" -le 16
+api PUT / -d "image=$IMAGE&name=$P-m&detach=true&data=sleep+600"
+start=$(date +%s)
+api POST "/$P-m" -d "data=echo+found"
+took=$(( $(date +%s) - start ))
+eq "exec with a hung node: answered by the node that has the container" "$STATUS:$(json 'j["stdout"]')" "200:found"
+check "exec: within --engine_timeout + 10 s of the others' answers (took $took s)" test "$took" -le 16
+kill -CONT "${NODE_PID[3]}"
+for n in 1 2 3; do kill "${NODE_PID[$n]}"; done
+wait "${NODE_PID[@]}" 2>/dev/null
+for n in 1 2 3; do start_node "$n"; done
+for n in 1 2 3; do for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.$n/$PC") 2>/dev/null && break; sleep 0.1; done; done
 
 echo "# a node that is down"
 publish_all

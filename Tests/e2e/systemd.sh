@@ -143,7 +143,7 @@ healthy "after stopping the service"
 # The cluster heartbeat: the timer publishes this node's entry with the settings of
 # /etc/docker-server/environment, which the server's units read too (cluster mode on).
 echo "# systemd as PID 1: cluster heartbeat timer"
-ENTRY=/var/lib/docker-server/ds-127001$PORT.json
+ENTRY=/var/lib/docker-server/ds-127000000001$(printf %05d "$PORT").json
 inside sh -c "printf 'DS_CLUSTER=1\nDS_ADVERTISE=http://127.0.0.1:$PORT\nDS_LOAD=0.25\n' >/etc/docker-server/environment &&
   systemctl daemon-reload && systemctl enable --now docker-server-heartbeat.timer 2>/dev/null && systemctl stop docker-server.service 2>/dev/null"
 for _ in $(seq 50); do inside test -s "$ENTRY" && break; sleep 0.2; done

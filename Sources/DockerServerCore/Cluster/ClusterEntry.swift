@@ -2,7 +2,7 @@
 /// DockerServer's `{host, load}` plus the time it was written and an HMAC-SHA256 signature
 /// over those fields, so that whoever can write the store cannot add or change a node.
 ///
-/// Stored as `ds-<digits of host>.json`:
+/// Stored as `ds-<digits>.json` (`objectName`):
 /// `{"host":"http://192.0.2.7:1717","load":0.125000,"updated":1795000000000,"signature":"<64 hex>"}`.
 public struct ClusterEntry: Equatable, Sendable {
     /// The node's base URL, `http://ADDRESS:PORT` or `https://ADDRESS:PORT` (`NodeURL`).
@@ -33,10 +33,24 @@ public struct ClusterEntry: Equatable, Sendable {
         Array("docker-server cluster entry v1\n\(host)\n\(loadText)\n\(updatedMs)".utf8)
     }
 
-    /// The entry's object name in the store: `ds-` and the digits of `host` (the original's
-    /// naming), `.json`.
+    /// The entry's object name in the store: `ds-`, digits that tell the node, `.json`. For an
+    /// IPv4 address, its four numbers zero-padded to three digits and the port to five
+    /// (`http://192.0.2.7:1717` → `ds-19200000200701717.json`): the original's digits of the
+    /// address, made unambiguous (`10.0.0.1:11717` and `10.0.0.11:1717` differ). For a host
+    /// name or an IPv6 address, whose digits alone would collide, the 20 decimal digits of the
+    /// FNV-1a 64-bit hash of `host:port`.
     public static func objectName(host: String) -> String {
-        "ds-" + String(host.unicodeScalars.filter { $0.properties.numericType != nil && $0.isASCII }.map(Character.init)) + ".json"
+        guard let url = try? NodeURL(host) else { return "ds-0.json" }
+        let octets = url.host.split(separator: ".")
+        if PortBinding.isIPv4(url.host), octets.count == 4 {
+            let padded = octets.map { String(repeating: "0", count: max(0, 3 - $0.count)) + $0 }.joined()
+            let port = String(url.port)
+            return "ds-" + padded + String(repeating: "0", count: 5 - port.count) + port + ".json"
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(url.host.lowercased()):\(url.port)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let digits = String(hash)
+        return "ds-" + String(repeating: "0", count: 20 - digits.count) + digits + ".json"
     }
 
     /// True for names `objectName` can produce: what a listing of the store keeps.

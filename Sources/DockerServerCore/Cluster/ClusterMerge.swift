@@ -42,7 +42,9 @@ public enum ClusterMerge {
     /// `GET /`: one array of every node's containers, `"host"` on each.
     /// - Returns: the merged answer; nodes that failed are named in `unansweredField` (and
     ///   returned for the log). With no node answering, the first failure.
-    public static func list(_ answers: [NodeAnswer]) -> (response: HTTPResponse, unanswered: [(host: String, error: HTTPError)]) {
+    /// - Parameter down: nodes found down (skipped, their entries removed): named in
+    ///   `unansweredField` too.
+    public static func list(_ answers: [NodeAnswer], down: [String] = []) -> (response: HTTPResponse, unanswered: [(host: String, error: HTTPError)]) {
         var items: [JSON] = []
         var unanswered: [(host: String, error: HTTPError)] = []
         var answeredAny = false
@@ -66,7 +68,8 @@ public enum ClusterMerge {
         }
         if !answeredAny, let first = unanswered.first { return (first.error.response, unanswered) }
         var response = HTTPResponse(status: 200, json: JSON.array(items).serialized)
-        if !unanswered.isEmpty { response.headers.append((unansweredField, unanswered.map(\.host).joined(separator: ", "))) }
+        let missing = unanswered.map(\.host) + down
+        if !missing.isEmpty { response.headers.append((unansweredField, missing.joined(separator: ", "))) }
         return (response, unanswered)
     }
 
