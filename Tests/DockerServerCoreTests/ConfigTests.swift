@@ -51,6 +51,7 @@ struct ConfigTests {
         ])
         var expected = Config()
         expected.port = 2000
+        expected.portGiven = true
         expected.token = "t0k"
         expected.tokenFile = "/run/tok"
         expected.lowBurst = 1
