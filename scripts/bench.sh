@@ -219,7 +219,8 @@ PY
 docker rm -f ds-bench-biglog >/dev/null
 
 # (f) under a real systemd, in the same run.
-scripts/bench-systemd.sh "$STATE/systemd.md" "$BIN" >/dev/null
+# It installs the binary into the testbed from the repository (a plain path there).
+scripts/bench-systemd.sh "$STATE/systemd.md" "$PWD/.build/release/docker-server" >/dev/null
 # Cluster latency, 1 and 3 real nodes, fan-out to 10 and 30 simulated ones.
 scripts/bench-cluster.sh "$STATE/cluster.md" "$BIN" >/dev/null
 cat "$STATE/cluster.md" >>"$STATE/systemd.md"
