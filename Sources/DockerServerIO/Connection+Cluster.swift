@@ -56,13 +56,13 @@ extension Connection {
         let margin = 10
         switch route {
         case .run:
+            // The node's own bound: a pull and engine calls for a detached run, a day more for
+            // an attached one.
+            let detach = (try? RunOptions(fields: try RequestFields(body: request.body, contentType: request.head.field("content-type")),
+                                          defaultName: "x"))?.detach ?? false
+            let bound = Limits.enginePullTimeoutSeconds + config.engineTimeoutSeconds * 3 + margin
             for node in ClusterPolicy.placement(live, selfHost: nodes.selfURL ?? "") {
                 if node.host == nodes.selfURL { return false }
-                // The node's own bound: a pull and an engine call for a detached run, a day more
-                // for an attached one.
-                let detach = (try? RunOptions(fields: try RequestFields(body: request.body, contentType: request.head.field("content-type")),
-                                              defaultName: "x"))?.detach ?? false
-                let bound = Limits.enginePullTimeoutSeconds + config.engineTimeoutSeconds * 3 + margin
                 let forwarded = call(node, readTimeoutSeconds: detach ? bound : bound + Limits.attachedRunTimeoutSeconds, readsBody: true)
                 forwarded.run()
                 switch forwarded.outcome {

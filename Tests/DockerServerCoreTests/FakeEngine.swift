@@ -5,15 +5,7 @@ import Glibc
 func recording(_ version: String, _ name: String, filePath: String = #filePath) -> EngineResponse {
     let folder = filePath.split(separator: "/").dropLast().joined(separator: "/")
     let path = "/" + folder + "/Recordings/\(version)/\(name).http"
-    guard let file = fopen(path, "rb") else { fatalError("missing recording \(path)") }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&buffer, 1, buffer.count, file)
-        if n <= 0 { break }
-        bytes += buffer[..<n]
-    }
+    guard let bytes = readFile(path) else { fatalError("missing recording \(path)") }
     // "STATUS\nField: value\n…\n\nBODY"
     guard let blank = (0..<(bytes.count - 1)).first(where: { bytes[$0] == 0x0A && bytes[$0 + 1] == 0x0A }) else { fatalError("bad recording \(path)") }
     let head = String(decoding: bytes[..<blank], as: UTF8.self).split(separator: "\n")

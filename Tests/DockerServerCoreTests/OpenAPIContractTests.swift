@@ -71,15 +71,7 @@ struct OpenAPIContractTests {
 
     static func document(filePath: String = #filePath) -> [(path: [String], value: String?)] {
         let root = filePath.split(separator: "/").dropLast(3).joined(separator: "/")
-        guard let file = fopen("/" + root + "/docs/openapi.yaml", "rb") else { return [] }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, file)
-            if n <= 0 { break }
-            bytes += buffer[..<n]
-        }
+        guard let bytes = readFile("/" + root + "/docs/openapi.yaml") else { return [] }
         return entries(String(decoding: bytes, as: UTF8.self))
     }
 
