@@ -47,7 +47,12 @@ extension Config {
             guard !v.isEmpty else { throw ConfigError("--folder: must not be empty") }
             c.folder = v
         },
-        Option(name: "s3", takesValue: true) { c, v in c.s3Bucket = v },
+        Option(name: "s3", takesValue: true) { c, v throws(ConfigError) in
+            guard S3Location.isBucketName(v) else {
+                throw ConfigError("--s3: \"\(v)\" is not an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit)")
+            }
+            c.s3Bucket = v
+        },
         Option(name: "advertise", takesValue: true) { c, v throws(ConfigError) in
             guard let url = try? NodeURL(v) else { throw ConfigError("--advertise: expected http(s)://ADDRESS:PORT, got \"\(v)\"") }
             c.advertise = url.description
@@ -139,7 +144,7 @@ extension Config {
     /// Flags take `--name value` or `--name=value`; switches (`--https`, `--cluster`) take no
     /// value or `=true|false`. `DS_<NAME>` variables apply first, flags after them.
     /// - Throws: `ConfigError` naming the option for unknown options, missing or bad values,
-    ///   and features not available yet.
+    ///   and options that need another (`--s3` without `--cluster`).
     public static func parse(arguments: [String], environment: [String: String]) throws(ConfigError) -> Command {
         var config = Config()
         if let host = environment["DOCKER_HOST"], !host.isEmpty { config.dockerHost = host }
@@ -158,7 +163,7 @@ extension Config {
             if argument == "--help" || argument == "-h" { return .help }
             if argument == "--version" || argument == "-V" { return .version }
             guard argument.hasPrefix("--") else {
-                guard subcommand == nil, argument == "heartbeat" else {
+                guard subcommand == nil, argument == "heartbeat" || argument == "nodes" else {
                     throw ConfigError("unexpected argument \"\(argument)\" (see --help)")
                 }
                 subcommand = argument
@@ -182,20 +187,21 @@ extension Config {
             }
             try option.apply(&config, value)
         }
-        try config.checkAvailable()
+        if config.s3Bucket != nil, !config.cluster {
+            throw ConfigError("--s3: the S3 store holds cluster mode's entries; give --cluster too (or DS_CLUSTER=1)")
+        }
         if subcommand == "heartbeat" {
             guard config.cluster else { throw ConfigError("heartbeat: publishes a cluster node's entry; give --cluster (or DS_CLUSTER=1)") }
             return .heartbeat(config)
+        }
+        if subcommand == "nodes" {
+            guard config.cluster else { throw ConfigError("nodes: lists a cluster's live nodes; give --cluster (or DS_CLUSTER=1)") }
+            return .nodes(config)
         }
         guard var listen = config.listen else { return .serve(config) }
         if listen.port == 0 { listen.port = config.port }
         config.listen = listen
         return .listen(config)
-    }
-
-    /// Features of later releases answer a clear error instead of being silently ignored.
-    func checkAvailable() throws(ConfigError) {
-        if s3Bucket != nil { throw ConfigError("--s3: cluster mode (and its S3 store) is not available in this version yet") }
     }
 
     /// The `--help` text.
@@ -211,6 +217,8 @@ extension Config {
                                                the spawner: accept connections and start one
                                                docker-server process per connection
       docker-server heartbeat [options]        cluster mode: publish this node's load once
+      docker-server nodes [options]            cluster mode: print the live nodes as this node
+                                               sees them, in PUT placement order (JSON)
 
     Options (each also read from DS_<NAME>, e.g. DS_TOKEN; flags win):
       --token TOKEN          API token (or DS_TOKEN, --token_file, $CREDENTIALS_DIRECTORY/token)
@@ -247,7 +255,7 @@ extension Config {
       --key PATH             private key (/certs/privkey.pem)
       --chain PATH           intermediate certificates sent after the certificate (/certs/chain.pem;
                              the default may be absent, a file named with --chain must exist)
-      --cluster              cluster mode: nodes publish entries in --folder; PUT runs on the
+      --cluster              cluster mode: nodes publish entries in --folder (or --s3); PUT runs on the
                              least-loaded live node, other requests go to all and are merged
       --advertise URL        this node's http(s)://ADDRESS:PORT (else the connection's local
                              address and --port)
@@ -256,7 +264,10 @@ extension Config {
       --refresh_rate MS      how often the heartbeat publishes; entries older than 3x are
                              never chosen (30000)
       --cache_interval MS    how long a read of the entries is reused (3000)
-      --s3 BUCKET            reserved for the S3 store (not available in this version)
+      --s3 BUCKET            cluster mode: entries are objects in this S3 bucket under the
+                             key prefix --folder (rate limits stay in the local --folder);
+                             credentials, region and endpoint from AWS_* and ~/.aws as the
+                             AWS CLI reads them (AWS_ENDPOINT_URL for other S3 APIs)
       --help, --version
 
     Environment: DOCKER_HOST (unix:///var/run/docker.sock or tcp://HOST:PORT).

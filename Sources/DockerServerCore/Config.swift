@@ -24,7 +24,8 @@ public struct Config: Sendable, Equatable {
     public var cluster = false
     public var refreshRateMs = 30_000, cacheIntervalMs = 3000
     public var folder = "/tmp/docker-server"
-    /// `--s3 BUCKET`: reserved for the S3 store (refused until it exists).
+    /// `--s3 BUCKET`: cluster entries are objects in this bucket under the key prefix
+    /// `--folder` (docs/API.md "Cluster on S3").
     public var s3Bucket: String?
     /// `--advertise URL`: this node's URL in the cluster (else the connection's local
     /// address and `--port`).
@@ -95,6 +96,8 @@ public enum Command: Sendable, Equatable {
     case serve(Config)
     /// Cluster: publish this node's load once.
     case heartbeat(Config)
+    /// Cluster: print the live nodes as this node sees them, in placement order.
+    case nodes(Config)
     /// The spawner on the address of `--listen` (or on the sockets systemd passed):
     /// accept, and start one process per connection.
     case listen(Config)

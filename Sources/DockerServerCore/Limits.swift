@@ -65,4 +65,11 @@ public enum Limits {
     /// Largest answer read whole from a cluster node, bytes (a JSON log answer is at most
     /// about 16 MiB).
     public static let maxNodeBodyBytes = 20 << 20
+    /// The bound of one S3 call (connect, TLS, request, whole answer), milliseconds; the
+    /// connection itself must be accepted within `clusterConnectTimeoutMs`.
+    public static let s3CallTimeoutMs: Int64 = 5000
+    /// Pages of 1,000 keys listed at most from the S3 store (100,000 keys).
+    public static let maxS3ListPages = 100
+    /// Entries read from the S3 store at once (one connection each).
+    public static let s3ParallelReads = 16
 }

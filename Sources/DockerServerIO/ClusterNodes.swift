@@ -2,9 +2,9 @@ import Glibc
 import DockerServerCore
 
 /// This node's view of the cluster (docs/DESIGN.md "Cluster"): the live entries of the store
-/// (read through a local cache for `--cache_interval` ms), the removal of nodes found down,
-/// and the publication of this node's own entry (`heartbeat`, and after a request when it is
-/// older than `--refresh_rate`).
+/// (the shared folder, or the S3 bucket with `--s3`) read through a local cache for
+/// `--cache_interval` ms, the removal of nodes found down, and the publication of this
+/// node's own entry (`heartbeat`, and after a request when it is older than `--refresh_rate`).
 public final class ClusterNodes {
     let config: Config
     let key: ClusterKey
@@ -19,12 +19,20 @@ public final class ClusterNodes {
     /// This node's own entry as last read, if any.
     public var ownEntry: ClusterEntry?
 
-    /// - Parameter secret: `--cluster_secret`, else the API token.
-    /// - Throws: `ConfigError` when libcrypto cannot be loaded.
-    public init(config: Config, secret: String, logger: Logger, selfURL: String?) throws(ConfigError) {
+    /// - Parameters:
+    ///   - secret: `--cluster_secret`, else the API token.
+    ///   - environment: where the S3 store's `AWS_*` settings are read (`S3Store.settings`).
+    /// - Throws: `ConfigError` when libcrypto cannot be loaded, or the S3 store has no
+    ///   usable settings.
+    public init(config: Config, secret: String, environment: [String: String], logger: Logger, selfURL: String?) throws(ConfigError) {
         self.config = config
         self.key = try ClusterKey(secret: secret)
-        self.store = FolderStore(path: config.folder)
+        if let bucket = config.s3Bucket {
+            store = try S3Store(bucket: bucket, folder: config.folder, settings: try S3Store.settings(environment: environment),
+                                crypto: key.crypto, trustPath: config.chainPath)
+        } else {
+            store = FolderStore(path: config.folder)
+        }
         self.logger = logger
         self.selfURL = selfURL
     }
@@ -43,12 +51,27 @@ public final class ClusterNodes {
 
     /// The live entries, least loaded first. Reads the store at most every
     /// `--cache_interval` ms (a local cache file in between); rejected entries are logged
-    /// (stale ones at debug level only).
+    /// (stale ones are removed instead).
     /// - Throws: `HTTPError` 503 when the store cannot be read.
     public func live() throws(HTTPError) -> [ClusterEntry] {
         let now = Int64(Syscalls.unixNanoseconds() / 1_000_000)
-        let objects = try storedObjects(nowMs: now)
+        let (objects, fresh) = try storedObjects(nowMs: now)
         let membership = ClusterPolicy.membership(objects, nowMs: now, refreshRateMs: config.refreshRateMs, verify: key.verify)
+        // Stale entries (their heartbeat stopped) are removed when the store itself was read,
+        // unless their node published again meanwhile: the store does not fill up with nodes
+        // long gone, and no cached read deletes anything.
+        if fresh {
+            for (name, why) in membership.rejected where why == .stale {
+                guard let bytes = objects.first(where: { $0.name == name })?.bytes else { continue }
+                do throws(StoreError) {
+                    if try store.delete(name, ifUnchanged: bytes) {
+                        logger.log(.info, "cluster_entry_removed", [("entry", name), ("why", "stale")])
+                    }
+                } catch {
+                    logger.log(.warn, "cluster_store_failed", [("detail", error.message)])
+                }
+            }
+        }
         // Whoever can write the folder must not flood the log: a few lines, then a count.
         let warned = membership.rejected.filter { $0.why != .stale }
         for (name, why) in warned.prefix(5) {
@@ -64,15 +87,15 @@ public final class ClusterNodes {
         return membership.live
     }
 
-    /// The store's objects, from the cache when it is fresh enough.
-    func storedObjects(nowMs: Int64) throws(HTTPError) -> [(name: String, bytes: [UInt8])] {
-        if config.cacheIntervalMs > 0, let cached = readCache(nowMs: nowMs) { return cached }
+    /// The store's objects, from the cache when it is fresh enough (then `fresh` is false).
+    func storedObjects(nowMs: Int64) throws(HTTPError) -> (objects: [(name: String, bytes: [UInt8])], fresh: Bool) {
+        if config.cacheIntervalMs > 0, let cached = readCache(nowMs: nowMs) { return (cached, false) }
         var objects: [(name: String, bytes: [UInt8])] = []
         do throws(StoreError) {
-            for name in try store.list() {
-                do throws(StoreError) {
-                    if let bytes = try store.read(name) { objects.append((name, bytes)) }
-                } catch {
+            for (name, result) in store.readAll(try store.list()) {
+                switch result {
+                case .success(let bytes): if let bytes { objects.append((name, bytes)) }
+                case .failure(let error):
                     logger.log(.warn, "cluster_entry_ignored", [("entry", name), ("why", "unreadable"), ("detail", error.message)])
                 }
             }
@@ -81,7 +104,7 @@ public final class ClusterNodes {
             throw HTTPError(503, "cluster store unusable: \(error.message)", reason: .clusterUnavailable)
         }
         if config.cacheIntervalMs > 0 { writeCache(objects, nowMs: nowMs) }
-        return objects
+        return (objects, true)
     }
 
     // MARK: The local cache
@@ -91,8 +114,10 @@ public final class ClusterNodes {
     public static var localFolder: String { "/tmp/docker-server-cache-\(geteuid())" }
     var cacheFolder: String { Self.localFolder }
     var cacheName: String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a 64 of the folder path
-        for byte in config.folder.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        // FNV-1a 64 of the store: the folder's path, or the bucket, prefix and endpoint.
+        let store = (self.store as? S3Store).map { $0.location.shown + " " + $0.location.endpoint } ?? config.folder
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in store.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return "cluster-\(String(hash, radix: 16)).json"
     }
 

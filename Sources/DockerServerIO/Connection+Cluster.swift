@@ -9,7 +9,7 @@ extension Connection {
         if let nodes = cluster { return nodes }
         do throws(ConfigError) {
             let watch: Int32? = Syscalls.isSocket(input) ? input : nil
-            cluster = try ClusterNodes(config: config, secret: config.clusterSecret ?? token, logger: logger,
+            cluster = try ClusterNodes(config: config, secret: config.clusterSecret ?? token, environment: environment, logger: logger,
                                        selfURL: ClusterNodes.advertisedURL(config: config, fd: watch))
         } catch {
             logger.log(.error, "cluster_unavailable", [("detail", error.message)])

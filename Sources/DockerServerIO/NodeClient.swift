@@ -137,6 +137,7 @@ final class NodeCall: @unchecked Sendable {
             var thread = pthread_t()
             let started = pthread_create(&thread, nil, { raw in
                 let call = Unmanaged<NodeCall>.fromOpaque(raw!).takeRetainedValue()
+                Syscalls.prepareThreadForSharedLibc()
                 call.run()
                 return nil
             }, box)

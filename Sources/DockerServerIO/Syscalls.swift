@@ -230,6 +230,19 @@ public enum Syscalls {
         while create(&key, nil) == 0, key < 31 {}
     }
 
+    /// Call first in every thread this process starts that may call OpenSSL (TLS to cluster
+    /// nodes and to S3). In the static executable the release ships, OpenSSL runs on the
+    /// system's shared libc, and a thread started by the linked-in libc never ran the shared
+    /// libc's per-thread set-up: its character-class tables (`isspace` and friends, which
+    /// OpenSSL uses while checking certificates) are null pointers there, a crash. The shared
+    /// libc's own thread start calls `__ctype_init`; so does this. Nothing happens while the
+    /// shared libc is not loaded, and in a dynamic executable (one libc) it is done already.
+    static func prepareThreadForSharedLibc() {
+        typealias Init = @convention(c) () -> Void
+        guard let libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD), let symbol = dlsym(libc, "__ctype_init") else { return }
+        unsafeBitCast(symbol, to: Init.self)()
+    }
+
     /// True when `fd` is a socket (`fstat(2)`).
     public static func isSocket(_ fd: Int32) -> Bool {
         var st = stat()

@@ -8,7 +8,8 @@ signal(SIGPIPE, SIG_IGN)
 
 // Only the variables docker-server reads: DS_* and a few standard ones.
 var environment: [String: String] = [:]
-for name in ["DOCKER_HOST", "JOURNAL_STREAM", "CREDENTIALS_DIRECTORY", "REMOTE_ADDR", "REMOTE_HOST"] + SocketActivation.variableNames {
+for name in ["DOCKER_HOST", "JOURNAL_STREAM", "CREDENTIALS_DIRECTORY", "REMOTE_ADDR", "REMOTE_HOST"] + SocketActivation.variableNames
+    + AWSSettings.variableNames {
     if let value = getenv(name) { environment[name] = String(cString: value) }
 }
 var entry = environ
@@ -103,18 +104,29 @@ case .serve(let config):
 case .listen(let config):
     // Sockets passed by systemd are served instead of binding the address.
     spawner(config, sockets: Spawner.inheritedSockets(environment: environment), address: config.listen)
-case .heartbeat(let config):
-    // Publishes this node's entry once (a systemd timer or cron runs it every --refresh_rate).
+case .heartbeat(let config), .nodes(let config):
     let logger = Logger(config: config, environment: environment)
     let (token, problem) = TokenSource.resolve(config: config, environment: environment)
     guard let secret = config.clusterSecret ?? token else {
-        fail("heartbeat: no cluster key: give --cluster_secret, or the API token (\(problem ?? "none configured"))")
+        fail("no cluster key: give --cluster_secret, or the API token (\(problem ?? "none configured"))")
     }
+    let nodes: ClusterNodes
     do throws(ConfigError) {
-        let nodes = try ClusterNodes(config: config, secret: secret, logger: logger, selfURL: ClusterNodes.advertisedURL(config: config, fd: nil))
-        do throws(StoreError) { try nodes.publish() } catch { fail("heartbeat: \(error.message)") }
-        logger.log(.info, "cluster_published", [("node", nodes.selfURL ?? "-"), ("load", nodes.ownEntry?.loadText ?? "-")])
+        nodes = try ClusterNodes(config: config, secret: secret, environment: environment, logger: logger,
+                                 selfURL: ClusterNodes.advertisedURL(config: config, fd: nil))
     } catch {
         fail(error.message)
+    }
+    if case .nodes = command {
+        // The live entries, least loaded first: where a PUT would be placed.
+        do throws(HTTPError) {
+            print(String(decoding: ClusterEntry.listing(try nodes.live()).serialized, as: UTF8.self))
+        } catch {
+            fail("nodes: \(error.message)")
+        }
+    } else {
+        // Publishes this node's entry once (a systemd timer or cron runs it every --refresh_rate).
+        do throws(StoreError) { try nodes.publish() } catch { fail("heartbeat: \(error.message)") }
+        logger.log(.info, "cluster_published", [("node", nodes.selfURL ?? "-"), ("load", nodes.ownEntry?.loadText ?? "-")])
     }
 }

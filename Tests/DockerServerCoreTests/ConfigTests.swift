@@ -143,7 +143,10 @@ struct ConfigTests {
         (["--load", "1e2"], "--load: expected a decimal from 0 to 1000 (0.5, 1), got \"1e2\""),
         (["--cluster_secret", "short"], "--cluster_secret: at least 16 characters"),
         (["heartbeat"], "heartbeat: publishes a cluster node's entry; give --cluster (or DS_CLUSTER=1)"),
-        (["--s3", "bucket"], "--s3: cluster mode (and its S3 store) is not available in this version yet"),
+        (["--s3", "bucket"], "--s3: the S3 store holds cluster mode's entries; give --cluster too (or DS_CLUSTER=1)"),
+        (["--cluster", "--s3", "My_Bucket"],
+         "--s3: \"My_Bucket\" is not an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit)"),
+        (["nodes"], "nodes: lists a cluster's live nodes; give --cluster (or DS_CLUSTER=1)"),
     ])
     func errorsNameTheOption(arguments: [String], message: String) {
         #expect(Self.message(arguments) == message)

@@ -197,7 +197,8 @@ api PUT / -d "image=$IMAGE&name=$P-i&detach=true&data=sleep+600"
 eq "a stale entry with load 0 is never chosen: PUT lands on node 2" "$STATUS:$(json 'j["host"]')" "201:$(node_url 2)"
 sleep 0.5
 eq "the stale node got no connection" "$(cat "$STATE/trap.log" 2>/dev/null | wc -l)" 0
-rm -f "$(entry_file 9 "$PT")"
+check "the stale entry was removed from the folder" test ! -e "$(entry_file 9 "$PT")"
+has "the removal is logged" "$(cat "$STATE"/node1-*.log)" "reason=cluster_entry_removed"
 
 echo "# a request refreshes its node's entry once it is older than --refresh_rate"
 before=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["updated"])' "$(entry_file 3)")
@@ -224,6 +225,9 @@ URL=$(node_url 1)
 api PUT / -d "image=$IMAGE&name=$P-k&detach=true&data=sleep+600"
 eq "PUT forwarded to the https:// node (certificate for 127.0.0.3, test CA trusted)" "$STATUS:$(json 'j["host"]')" "201:https://127.0.0.3:$PC"
 check "the container is in node 3's engine" bash -c "docker -H unix://$STATE/engine3/docker.sock inspect $P-k >/dev/null"
+api GET /
+eq "GET / fanned out to the https:// node too (one thread per node)" "$STATUS:$(header X-Cluster-Unanswered)" "200:"
+has "GET /: the https:// node's containers" "$(json '" ".join(c["Names"][0] for c in j)')" "/$P-k"
 URL=$(node_url 2)
 api PUT / -d "image=$IMAGE&name=$P-l&detach=true&data=sleep+600"
 eq "a node that does not trust node 3's certificate places the PUT on the next node (1)" "$STATUS:$(json 'j["host"]')" "201:$(node_url 1)"

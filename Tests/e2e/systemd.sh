@@ -165,6 +165,46 @@ inside sh -c 'systemctl disable --now docker-server-heartbeat.timer 2>/dev/null;
   systemctl stop docker-server.service 2>/dev/null'
 healthy "after the cluster heartbeat"
 
+# Cluster mode on S3 the README's way: the variables in /etc/docker-server/environment, the
+# secret key as a credential (a drop-in on the spawner's and the heartbeat's units), a local
+# S3 API on the shared loopback (moto behind a signature check: scripts/s3-server.sh).
+echo "# systemd as PID 1: cluster heartbeat and requests on the S3 store"
+if scripts/s3-server.sh start "$STATE/s3" >"$STATE/s3-start.log" 2>&1; then
+  ok "the S3 server is up"
+  (set -a; . "$STATE/s3/env"; set +a
+   inside sh -c "install -m 600 /dev/null /etc/docker-server/aws_secret_access_key &&
+     printf '%s\n' '$AWS_SECRET_ACCESS_KEY' >/etc/docker-server/aws_secret_access_key &&
+     printf 'DS_CLUSTER=1\nDS_S3=$S3_BUCKET\nDS_ADVERTISE=http://127.0.0.1:$PORT\nDS_LOAD=0.25\nAWS_REGION=$AWS_REGION\nAWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID\nAWS_ENDPOINT_URL=$AWS_ENDPOINT_URL\n' >/etc/docker-server/environment &&
+     for unit in docker-server.service docker-server-heartbeat.service; do
+       mkdir -p /etc/systemd/system/\$unit.d &&
+       printf '[Service]\nLoadCredential=aws_secret_access_key:/etc/docker-server/aws_secret_access_key\n' >/etc/systemd/system/\$unit.d/s3.conf
+     done &&
+     systemctl daemon-reload && systemctl stop docker-server.service 2>/dev/null; systemctl enable --now docker-server-heartbeat.timer 2>/dev/null")
+  KEY=var/lib/docker-server/ds-127000000001$(printf %05d "$PORT").json
+  s3get() { (set -a; . "$STATE/s3/env"; set +a; python3 scripts/s3-tool.py get "$S3_BUCKET" "$KEY" 2>/dev/null); }
+  for _ in $(seq 50); do s3get >/dev/null && break; sleep 0.2; done
+  eq "S3 heartbeat timer: the entry is an object under the units' prefix" \
+    "$(s3get | python3 -c 'import json,sys; e=json.load(sys.stdin); print(e["host"], e["load"], len(e["signature"]))' 2>&1)" \
+    "http://127.0.0.1:$PORT 0.25 64"
+  eq "S3 heartbeat timer: the service succeeded" "$(inside systemctl show -P Result docker-server-heartbeat.service)" success
+  api PUT / -d image=$IMAGE -d name=$P-sd-s3 -d detach=true --data-urlencode 'data=sleep 60'
+  eq "S3 cluster mode through the default units: PUT placed here" "$STATUS:$(json 'j["host"]')" "201:http://127.0.0.1:$PORT"
+  api GET /
+  eq "S3 cluster mode: GET / lists it with this node's host" \
+    "$STATUS:$(json '[c.get("host") for c in j if c["Names"][0] == "/'$P'-sd-s3"]')" "200:['http://127.0.0.1:$PORT']"
+  api DELETE /$P-sd-s3
+  eq "S3 cluster mode: DELETE reaches it" "$STATUS:$(json 'j["host"]')" "200:http://127.0.0.1:$PORT"
+  hasnt "the secret key is not in the journal" "$(journal 200 docker-server.service docker-server-heartbeat.service; echo end)" \
+    "$(set -a; . "$STATE/s3/env"; echo "$AWS_SECRET_ACCESS_KEY")"
+  inside sh -c 'systemctl disable --now docker-server-heartbeat.timer 2>/dev/null; systemctl stop docker-server.service 2>/dev/null;
+    rm -rf /etc/docker-server/environment /etc/docker-server/aws_secret_access_key /etc/systemd/system/docker-server.service.d/s3.conf \
+      /etc/systemd/system/docker-server-heartbeat.service.d/s3.conf; systemctl daemon-reload'
+  scripts/s3-server.sh stop "$STATE/s3" >/dev/null 2>&1
+  healthy "after cluster mode on S3"
+else
+  bad "the S3 server did not start" "$(tail -5 "$STATE/s3-start.log")"
+fi
+
 # ---------------------------------------------------------------------------------------
 echo "# systemd as PID 1: per-connection units (Accept=yes)"
 PORT=$(free_port)

@@ -151,3 +151,11 @@ public struct NodeURL: Equatable, Sendable, CustomStringConvertible {
         (https ? "https://" : "http://") + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
     }
 }
+
+extension ClusterEntry {
+    /// The entries as `docker-server nodes` prints them: `[{"host","load","updated"}]`, in
+    /// the order given (the live ones least loaded first: PUT's placement order).
+    public static func listing(_ entries: [ClusterEntry]) -> JSON {
+        .array(entries.map { .object([("host", .string($0.host)), ("load", .number($0.loadText)), ("updated", .number(String($0.updatedMs)))]) })
+    }
+}

@@ -1,6 +1,6 @@
-/// Where cluster nodes publish their entries (docs/DESIGN.md "Cluster"): the shared folder
-/// now (`FolderStore`), an S3 bucket later. Objects are small (one entry each) and named by
-/// `ClusterEntry.objectName`.
+/// Where cluster nodes publish their entries (docs/DESIGN.md "Cluster"): a shared folder
+/// (`FolderStore`) or an S3 bucket (`S3Store`). Objects are small (one entry each) and named
+/// by `ClusterEntry.objectName`.
 public protocol ClusterStore {
     /// Names of the entry objects (`ClusterEntry.isObjectName`), in no particular order.
     /// - Throws: `StoreError` when the store cannot be listed.
@@ -8,6 +8,8 @@ public protocol ClusterStore {
     /// An object's bytes, nil when it does not exist (any more).
     /// - Throws: `StoreError` when it cannot be read.
     func read(_ name: String) throws(StoreError) -> [UInt8]?
+    /// `read` of each name (in the same order), possibly several at once.
+    func readAll(_ names: [String]) -> [(name: String, result: Result<[UInt8]?, StoreError>)]
     /// Writes an object whole, atomically: a reader sees the old bytes or the new ones.
     /// - Throws: `StoreError` when it cannot be written.
     func write(_ name: String, _ bytes: [UInt8]) throws(StoreError)
@@ -15,6 +17,15 @@ public protocol ClusterStore {
     /// meanwhile). Returns true when it was deleted.
     /// - Throws: `StoreError` when it cannot be read or deleted.
     func delete(_ name: String, ifUnchanged expected: [UInt8]) throws(StoreError) -> Bool
+}
+
+extension ClusterStore {
+    /// One after the other.
+    public func readAll(_ names: [String]) -> [(name: String, result: Result<[UInt8]?, StoreError>)] {
+        names.map { name in
+            do throws(StoreError) { return (name, .success(try read(name))) } catch { return (name, .failure(error)) }
+        }
+    }
 }
 
 /// A store that cannot be used, with the reason.
