@@ -54,9 +54,13 @@ public final class ClusterNodes {
     /// (stale ones are removed instead).
     /// - Throws: `HTTPError` 503 when the store cannot be read.
     public func live() throws(HTTPError) -> [ClusterEntry] {
+        let start = Syscalls.monotonicNanoseconds()
         let now = Int64(Syscalls.unixNanoseconds() / 1_000_000)
         let (objects, fresh) = try storedObjects(nowMs: now)
         let membership = ClusterPolicy.membership(objects, nowMs: now, refreshRateMs: config.refreshRateMs, verify: key.verify)
+        // What a placement decision costs (docs/BENCHMARKS.md): the read and the ordering.
+        logger.log(.debug, "cluster_entries", [("live", String(membership.live.count)), ("from", fresh ? "store" : "cache"),
+                                               ("us", String((Syscalls.monotonicNanoseconds() - start) / 1000))])
         // Stale entries (their heartbeat stopped) are removed when the store itself was read,
         // unless their node published again meanwhile: the store does not fill up with nodes
         // long gone, and no cached read deletes anything.
