@@ -68,8 +68,12 @@ public enum Limits {
     /// The bound of one S3 call (connect, TLS, request, whole answer), milliseconds; the
     /// connection itself must be accepted within `clusterConnectTimeoutMs`.
     public static let s3CallTimeoutMs: Int64 = 5000
-    /// Pages of 1,000 keys listed at most from the S3 store (100,000 keys).
+    /// Pages of 1,000 keys listed at most from the S3 store (100,000 keys), and the time all
+    /// pages of one listing may take, milliseconds.
     public static let maxS3ListPages = 100
+    public static let s3ListTimeoutMs: Int64 = 10_000
     /// Entries read from the S3 store at once (one connection each).
     public static let s3ParallelReads = 16
+    /// Stale cluster entries one read of the store deletes at most (the rest on later reads).
+    public static let staleEntriesRemovedPerRead = 4
 }

@@ -65,7 +65,8 @@ public final class ClusterNodes {
         // unless their node published again meanwhile: the store does not fill up with nodes
         // long gone, and no cached read deletes anything.
         if fresh {
-            for (name, why) in membership.rejected where why == .stale {
+            // A few per read: each costs the store a read and a delete before the answer.
+            for (name, why) in membership.rejected.filter({ $0.why == .stale }).prefix(Limits.staleEntriesRemovedPerRead) {
                 guard let bytes = objects.first(where: { $0.name == name })?.bytes else { continue }
                 do throws(StoreError) {
                     if try store.delete(name, ifUnchanged: bytes) {

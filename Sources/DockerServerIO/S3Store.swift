@@ -43,8 +43,9 @@ public final class S3Store: ClusterStore, @unchecked Sendable {
     public func list() throws(StoreError) -> [String] {
         var names: [String] = []
         var token: String?
+        let deadline = Syscalls.monotonicMs() + Limits.s3ListTimeoutMs
         for _ in 0..<Limits.maxS3ListPages {
-            let (status, body) = try call(location.listRequest(continuationToken: token))
+            let (status, body) = try call(location.listRequest(continuationToken: token), deadline: deadline)
             guard status == 200 else { throw failure(status, body, doing: "listing") }
             let page = try S3XML.listing(body)
             for key in page.keys where key.hasPrefix(location.prefix) {
@@ -52,6 +53,7 @@ public final class S3Store: ClusterStore, @unchecked Sendable {
                 if ClusterEntry.isObjectName(name) { names.append(name) }
             }
             guard page.truncated else { return names }
+            guard page.nextToken != token else { throw StoreError("\(location.shown): listing failed: S3 repeated its continuation token") }
             token = page.nextToken
         }
         throw StoreError("\(location.shown) holds more than \(Limits.maxS3ListPages * 1000) keys; give the cluster a prefix of its own (--folder)")
@@ -103,6 +105,8 @@ public final class S3Store: ClusterStore, @unchecked Sendable {
         case "RequestTimeTooSkewed": hint = " (this machine's clock is off; S3 allows 15 minutes)"
         case "SlowDown", "ServiceUnavailable", "Throttling": hint = " (S3 is throttling requests)"
         case "SignatureDoesNotMatch": hint = " (check AWS_SECRET_ACCESS_KEY)"
+        case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
+            hint = " (is the bucket in another region? set AWS_REGION)"
         default: break
         }
         let message = error.message.isEmpty ? "" : ": " + error.message
@@ -110,9 +114,10 @@ public final class S3Store: ClusterStore, @unchecked Sendable {
     }
 
     /// Signs and sends `request`, reads the whole answer (at most 1 MiB) within
-    /// `Limits.s3CallTimeoutMs`. Returns the status and body.
+    /// `Limits.s3CallTimeoutMs`, or by `deadline` (monotonic ms) when that comes first.
+    /// Returns the status and body.
     /// - Throws: `StoreError` when the endpoint cannot be reached or does not answer in time.
-    func call(_ unsigned: S3Request) throws(StoreError) -> (Int, [UInt8]) {
+    func call(_ unsigned: S3Request, deadline overall: Int64? = nil) throws(StoreError) -> (Int, [UInt8]) {
         var request = unsigned
         signer.sign(&request, unixSeconds: Int64(Syscalls.unixNanoseconds() / 1_000_000_000), hashing: crypto)
         var head = "\(request.method) \(request.target) HTTP/1.1\r\n"
@@ -120,10 +125,12 @@ public final class S3Store: ClusterStore, @unchecked Sendable {
         head += "User-Agent: docker-server/\(Version.current)\r\nContent-Length: \(request.body.count)\r\nConnection: close\r\n\r\n"
         let bytes = Array(head.utf8) + request.body
         let start = Syscalls.monotonicMs()
-        let deadline = start + Limits.s3CallTimeoutMs
+        let deadline = min(start + Limits.s3CallTimeoutMs, overall ?? Int64.max)
+        guard deadline > start else { throw StoreError("\(location.shown): listing took longer than \(Limits.s3ListTimeoutMs / 1000) s") }
         let seconds = Int(Limits.s3CallTimeoutMs / 1000)
         let fd: Int32
-        switch EngineClient.connectTCP(host: location.host, port: location.port, deadline: start + Limits.clusterConnectTimeoutMs) {
+        switch EngineClient.connectTCP(host: location.host, port: location.port,
+                                                  deadline: min(start + Limits.clusterConnectTimeoutMs, deadline)) {
         case .success(let connected): fd = connected
         case .failure(let failure): throw StoreError("S3 endpoint \(location.endpoint) unreachable: \(failure.text)")
         }

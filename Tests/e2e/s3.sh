@@ -204,6 +204,33 @@ out=$(serve_piped AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="
 has "an endpoint that never answers: 503" "$out" "HTTP/1.1 503"
 has "an endpoint that never answers: says so" "$out" "did not answer within 5 s"
 check "an endpoint that never answers: within the 5 s bound ($(echo "$out" | sed -n 's/^MS=//p') ms)" test "$(echo "$out" | sed -n 's/^MS=//p')" -lt 7000
+# A hostile or broken endpoint: answers that are not what S3 sends.
+FAKE=$(free_port)
+python3 - "$FAKE" <<'PY' &
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        mode = self.path.split("?")[0].split("/")[1]
+        body = {
+            "loop": b"<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>same</NextContinuationToken></ListBucketResult>",
+            "slowdown": b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>",
+            "html": b"<html><body>proxy error</body></html>",
+        }[mode]
+        self.send_response(200 if mode == "loop" else 503)
+        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a): pass
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+CLEANUP_PIDS+=($!)
+wait_port "$FAKE"
+for mode in loop:"repeated its continuation token" slowdown:"S3 SlowDown: Please reduce your request rate. (S3 is throttling requests)" \
+            html:"answered HTTP 503"; do
+  PIPED=(--cluster --s3 "${mode%%:*}" --folder "/$PREFIX" --token "$TOKEN" --cache_interval 0)
+  out=$(serve_piped AWS_ACCESS_KEY_ID=AKIAFAKE AWS_SECRET_ACCESS_KEY="$WRONG_SECRET" AWS_ENDPOINT_URL="http://127.0.0.1:$FAKE")
+  has "an endpoint answering ${mode%%:*}: 503 saying so" "$out" "${mode#*:}"
+done
+PIPED=("${COMMON[@]}")
 scripts/s3-server.sh stop "$STATE/s3" >/dev/null
 out=$(serve_piped AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" AWS_ENDPOINT_URL="$AWS_ENDPOINT_URL")
 has "the S3 server stopped: 503" "$out" "HTTP/1.1 503"
