@@ -63,7 +63,7 @@ do { command = try Config.parse(arguments: arguments, environment: environment) 
 }
 
 /// Runs the spawner on `sockets`, or on `address` when there are none, after checking what
-/// every connection would need: the engine address, the token, the TLS files.
+/// every connection would need: the engine address, the token, the TLS files, the S3 settings.
 @MainActor func spawner(_ config: Config, sockets inherited: [Spawner.ListeningSocket], address: ListenAddress?) -> Never {
     do { _ = try EngineEndpoint(config.dockerHost) } catch { refuseToStart(config, error.message) }
     let (token, problem) = TokenSource.resolve(config: config, environment: environment)
@@ -75,6 +75,15 @@ do { command = try Config.parse(arguments: arguments, environment: environment) 
         do throws(TLSError) { try TLSChannel.check(config: config) } catch { refuseToStart(config, "--https: \(error.message)") }
     }
     #endif
+    if let bucket = config.s3Bucket {
+        // Every connection would find the same settings: say what is missing now.
+        do throws(ConfigError) {
+            let settings = try S3Store.settings(environment: environment)
+            _ = try S3Location(bucket: bucket, folder: config.folder, region: settings.region, endpointURL: settings.endpointURL)
+        } catch {
+            refuseToStart(config, error.message)
+        }
+    }
     var sockets = inherited
     if sockets.isEmpty, let address {
         switch Spawner.bind(address) {

@@ -195,6 +195,10 @@ has "missing bucket: 503 naming it" "$out" "NoSuchBucket"
 PIPED=("${COMMON[@]}")
 out=$(serve_piped AWS_ACCESS_KEY_ID=x)
 has "no secret key anywhere: 503" "$out" "HTTP/1.1 503"
+out=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY HOME="$STATE/nohome" timeout 10 "$BIN" --listen "127.0.0.1:$(free_port)" \
+  "${COMMON[@]}" --log_file "$STATE/errors-%DATE%.log" 2>&1; echo "rc=$?")
+has "the spawner without S3 credentials refuses to start, saying so" "$out" "no AWS credentials"
+has "the spawner without S3 credentials: exit 100" "$out" "rc=100"
 HUNG=$(free_port)
 python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(64); c=[]
 while True: c.append(s.accept()[0])' "$HUNG" &
