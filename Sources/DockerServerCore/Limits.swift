@@ -74,6 +74,14 @@ public enum Limits {
     public static let s3ListTimeoutMs: Int64 = 10_000
     /// Entries read from the S3 store at once (one connection each).
     public static let s3ParallelReads = 16
+    /// The time all GetObject calls of one read of the S3 store may take, milliseconds.
+    public static let s3ReadAllTimeoutMs: Int64 = 10_000
+    /// Entry objects a cluster store may hold (a larger one is refused with a 503: reading
+    /// them all would make every request slow).
+    public static let maxClusterEntries = 1000
+    /// How long a process waits for another one that is reading the cluster store for all,
+    /// milliseconds (a read of the S3 store takes at most 10 s to list and 10 s to read).
+    public static let clusterCacheLockWaitMs: Int64 = 21_000
     /// Stale cluster entries one read of the store deletes at most (the rest on later reads).
     public static let staleEntriesRemovedPerRead = 4
 }

@@ -93,23 +93,55 @@ public final class ClusterNodes {
     }
 
     /// The store's objects, from the cache when it is fresh enough (then `fresh` is false).
+    /// When the cache has expired, one process reads the store for all: the others wait
+    /// for it (at most `Limits.clusterCacheLockWaitMs`) and take what it cached. When the
+    /// store cannot be read, a cache younger than `--refresh_rate` still serves (logged).
     func storedObjects(nowMs: Int64) throws(HTTPError) -> (objects: [(name: String, bytes: [UInt8])], fresh: Bool) {
-        if config.cacheIntervalMs > 0, let cached = readCache(nowMs: nowMs) { return (cached, false) }
+        guard config.cacheIntervalMs > 0 else { return (try readStore(), true) }
+        if let cached = readCache(nowMs: nowMs, maxAgeMs: config.cacheIntervalMs) { return (cached, false) }
+        let lock = lockCache()
+        defer { if let lock { close(lock) } }
+        let now = Int64(Syscalls.unixNanoseconds() / 1_000_000)
+        if lock != nil, let cached = readCache(nowMs: now, maxAgeMs: config.cacheIntervalMs) { return (cached, false) }
+        do {
+            let objects = try readStore()
+            writeCache(objects, nowMs: now)
+            return (objects, true)
+        } catch {
+            guard let older = readCache(nowMs: now, maxAgeMs: config.refreshRateMs) else { throw error }
+            logger.log(.warn, "cluster_store_failed", [("detail", error.message), ("using", "the entries cached earlier")])
+            return (older, false)
+        }
+    }
+
+    /// Lists and reads the store: at most `Limits.maxClusterEntries` entries; entries that
+    /// cannot be read are skipped and logged (five lines at most, then a count).
+    /// - Throws: `HTTPError` 503 when the store cannot be listed or holds too many entries.
+    func readStore() throws(HTTPError) -> [(name: String, bytes: [UInt8])] {
         var objects: [(name: String, bytes: [UInt8])] = []
+        var unreadable: [(String, StoreError)] = []
         do throws(StoreError) {
-            for (name, result) in store.readAll(try store.list()) {
+            let names = try store.list()
+            guard names.count <= Limits.maxClusterEntries else {
+                throw StoreError("\(names.count) entries (ds-….json) in the store, more than \(Limits.maxClusterEntries): give the cluster a --folder of its own")
+            }
+            for (name, result) in store.readAll(names) {
                 switch result {
                 case .success(let bytes): if let bytes { objects.append((name, bytes)) }
-                case .failure(let error):
-                    logger.log(.warn, "cluster_entry_ignored", [("entry", name), ("why", "unreadable"), ("detail", error.message)])
+                case .failure(let error): unreadable.append((name, error))
                 }
             }
         } catch {
             logger.log(.error, "cluster_store_failed", [("detail", error.message)])
             throw HTTPError(503, "cluster store unusable: \(error.message)", reason: .clusterUnavailable)
         }
-        if config.cacheIntervalMs > 0 { writeCache(objects, nowMs: nowMs) }
-        return (objects, true)
+        for (name, error) in unreadable.prefix(5) {
+            logger.log(.warn, "cluster_entry_ignored", [("entry", name), ("why", "unreadable"), ("detail", error.message)])
+        }
+        if unreadable.count > 5 {
+            logger.log(.warn, "cluster_entry_ignored", [("entries", String(unreadable.count - 5)), ("why", "unreadable, as above")])
+        }
+        return objects
     }
 
     // MARK: The local cache
@@ -126,15 +158,17 @@ public final class ClusterNodes {
         return "cluster-\(String(hash, radix: 16)).json"
     }
 
-    func readCache(nowMs: Int64) -> [(name: String, bytes: [UInt8])]? {
+    /// The cached objects when the cache was written less than `maxAgeMs` ago.
+    func readCache(nowMs: Int64, maxAgeMs: Int) -> [(name: String, bytes: [UInt8])]? {
         guard case .success(let folder) = SafeFiles.openFolder(cacheFolder, create: false) else { return nil }
         defer { close(folder) }
         guard case .success(let fd) = SafeFiles.openFile(in: folder, cacheName, flags: O_RDONLY, shownPath: cacheFolder + "/" + cacheName) else { return nil }
         defer { close(fd) }
         var bytes: [UInt8] = []
-        while bytes.count < 1 << 20, case let .data(more) = Syscalls.read(fd, deadline: nil) { bytes += more }
+        // Up to the largest store: maxClusterEntries entries of 4 KiB, escaped.
+        while bytes.count < 24 << 20, case let .data(more) = Syscalls.read(fd, deadline: nil) { bytes += more }
         guard let json = try? JSON.parse(bytes), case let .number(readText)? = json["read"], let read = Int64(readText),
-              read <= nowMs, nowMs - read < Int64(config.cacheIntervalMs), case let .array(items)? = json["objects"] else { return nil }
+              read <= nowMs, nowMs - read < Int64(maxAgeMs), case let .array(items)? = json["objects"] else { return nil }
         var objects: [(name: String, bytes: [UInt8])] = []
         for item in items {
             guard case let .array(pair) = item, pair.count == 2, let name = pair[0].stringValue, let text = pair[1].stringValue else { return nil }
@@ -153,6 +187,27 @@ public final class ClusterNodes {
         let written = Syscalls.writeAll(fd, json.serialized, stallTimeoutMs: 1000) == .written
         close(fd)
         if !written || renameat(folder, temporary, folder, cacheName) != 0 { unlinkat(folder, temporary, 0) }
+    }
+
+    /// An exclusive `flock(2)` on the cache's lock file, waited for at most
+    /// `Limits.clusterCacheLockWaitMs`; nil when it cannot be had (then the caller reads the
+    /// store itself).
+    func lockCache() -> Int32? {
+        guard case .success(let folder) = SafeFiles.openFolder(cacheFolder, create: true) else { return nil }
+        defer { close(folder) }
+        let name = String(cacheName.dropLast(5)) + ".lock"
+        guard case .success(let fd) = SafeFiles.openFile(in: folder, name, flags: O_RDWR | O_CREAT, shownPath: cacheFolder + "/" + name) else {
+            return nil
+        }
+        let deadline = Syscalls.monotonicMs() + Limits.clusterCacheLockWaitMs
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, Syscalls.monotonicMs() < deadline else {
+                close(fd)
+                return nil
+            }
+            Syscalls.sleep(milliseconds: 5)
+        }
+        return fd
     }
 
     func dropCache() {

@@ -47,7 +47,10 @@ public final class S3Store: ClusterStore, @unchecked Sendable {
         for _ in 0..<Limits.maxS3ListPages {
             let (status, body) = try call(location.listRequest(continuationToken: token), deadline: deadline)
             guard status == 200 else { throw failure(status, body, doing: "listing") }
-            let page = try S3XML.listing(body)
+            let page: S3XML.Listing
+            do throws(StoreError) { page = try S3XML.listing(body) } catch {
+                throw StoreError("\(location.shown): listing failed: \(error.message)")
+            }
             for key in page.keys where key.hasPrefix(location.prefix) {
                 let name = String(key.dropFirst(location.prefix.count))
                 if ClusterEntry.isObjectName(name) { names.append(name) }
@@ -59,8 +62,11 @@ public final class S3Store: ClusterStore, @unchecked Sendable {
         throw StoreError("\(location.shown) holds more than \(Limits.maxS3ListPages * 1000) keys; give the cluster a prefix of its own (--folder)")
     }
 
-    public func read(_ name: String) throws(StoreError) -> [UInt8]? {
-        let (status, body) = try call(location.request("GET", object: name))
+    public func read(_ name: String) throws(StoreError) -> [UInt8]? { try read(name, deadline: nil) }
+
+    /// `read`, its call bounded by `deadline` (monotonic ms) too.
+    func read(_ name: String, deadline: Int64?) throws(StoreError) -> [UInt8]? {
+        let (status, body) = try call(location.request("GET", object: name), deadline: deadline)
         switch status {
         case 200:
             guard body.count <= FolderStore.maxEntryBytes else {
@@ -72,10 +78,11 @@ public final class S3Store: ClusterStore, @unchecked Sendable {
         }
     }
 
-    /// Reads up to `Limits.s3ParallelReads` objects at once: a cold cache costs about one
-    /// round trip per 16 nodes, not one per node.
+    /// Reads up to `Limits.s3ParallelReads` objects at once, all within
+    /// `Limits.s3ReadAllTimeoutMs`: a cold cache costs about one round trip per 16 nodes, not
+    /// one per node.
     public func readAll(_ names: [String]) -> [(name: String, result: Result<[UInt8]?, StoreError>)] {
-        let work = ParallelReads(names: names, store: self)
+        let work = ParallelReads(names: names, store: self, deadline: Syscalls.monotonicMs() + Limits.s3ReadAllTimeoutMs)
         work.run(threads: min(Limits.s3ParallelReads, names.count))
         return zip(names, work.results).map { ($0, $1 ?? .failure(StoreError("not read"))) }
     }
@@ -104,7 +111,7 @@ public final class S3Store: ClusterStore, @unchecked Sendable {
         switch error.code {
         case "RequestTimeTooSkewed": hint = " (this machine's clock is off; S3 allows 15 minutes)"
         case "SlowDown", "ServiceUnavailable", "Throttling": hint = " (S3 is throttling requests)"
-        case "SignatureDoesNotMatch": hint = " (check AWS_SECRET_ACCESS_KEY)"
+        case "SignatureDoesNotMatch": hint = " (check the secret access key)"
         case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
             hint = " (is the bucket in another region? set AWS_REGION)"
         default: break
@@ -126,7 +133,7 @@ public final class S3Store: ClusterStore, @unchecked Sendable {
         let bytes = Array(head.utf8) + request.body
         let start = Syscalls.monotonicMs()
         let deadline = min(start + Limits.s3CallTimeoutMs, overall ?? Int64.max)
-        guard deadline > start else { throw StoreError("\(location.shown): listing took longer than \(Limits.s3ListTimeoutMs / 1000) s") }
+        guard deadline > start else { throw StoreError("\(location.shown): the store took too long to read (more than 10 s)") }
         let seconds = Int(Limits.s3CallTimeoutMs / 1000)
         let fd: Int32
         switch EngineClient.connectTCP(host: location.host, port: location.port,
@@ -157,7 +164,13 @@ public final class S3Store: ClusterStore, @unchecked Sendable {
             try stream.readHead()
             return (stream.status, try stream.readAll(limit: 1 << 20))
         } catch {
-            throw StoreError(error.reason == .engineTooLarge ? "S3 endpoint \(location.endpoint): answer larger than 1 MiB" : error.message)
+            // The engine client's wording does not fit S3.
+            switch error.reason {
+            case .engineTooLarge: throw StoreError("S3 endpoint \(location.endpoint): answer larger than 1 MiB")
+            case .engineProtocol where error.message.hasPrefix("the Docker engine"):
+                throw StoreError("S3 endpoint \(location.endpoint) sent an invalid HTTP answer")
+            default: throw StoreError(error.message)
+            }
         }
     }
 }
@@ -166,13 +179,15 @@ public final class S3Store: ClusterStore, @unchecked Sendable {
 final class ParallelReads: @unchecked Sendable {
     let names: [String]
     let store: S3Store
+    let deadline: Int64
     var results: [Result<[UInt8]?, StoreError>?]
     var next = 0
     var mutex = pthread_mutex_t()
 
-    init(names: [String], store: S3Store) {
+    init(names: [String], store: S3Store, deadline: Int64) {
         self.names = names
         self.store = store
+        self.deadline = deadline
         results = Array(repeating: nil, count: names.count)
         pthread_mutex_init(&mutex, nil)
     }
@@ -212,7 +227,7 @@ final class ParallelReads: @unchecked Sendable {
             }
             guard index < names.count else { return }
             let result: Result<[UInt8]?, StoreError>
-            do throws(StoreError) { result = .success(try store.read(names[index])) } catch { result = .failure(error) }
+            do throws(StoreError) { result = .success(try store.read(names[index], deadline: deadline)) } catch { result = .failure(error) }
             locked { results[index] = result }
         }
     }

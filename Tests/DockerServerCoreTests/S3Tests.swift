@@ -10,11 +10,11 @@ struct S3Tests {
         #expect(plain.host == "ds-test.s3.eu-west-3.amazonaws.com" && plain.authority == plain.host)
         #expect(plain.prefix == "tmp/docker-server/")
         #expect(plain.request("GET", object: "ds-127000000001001717.json").path == "/tmp/docker-server/ds-127000000001001717.json")
-        #expect(plain.listRequest(continuationToken: nil).target == "/?list-type=2&prefix=tmp%2Fdocker-server%2F")
+        #expect(plain.listRequest(continuationToken: nil).target == "/?list-type=2&prefix=tmp%2Fdocker-server%2Fds-")
         let dotted = try S3Location(bucket: "my.ds.bucket", folder: "cluster/", region: "us-east-1", endpointURL: nil)
         #expect(dotted.host == "s3.us-east-1.amazonaws.com")
         #expect(dotted.request("DELETE", object: "ds-1.json").path == "/my.ds.bucket/cluster/ds-1.json")
-        #expect(dotted.listRequest(continuationToken: "1a/b+c=").target == "/my.ds.bucket?continuation-token=1a%2Fb%2Bc%3D&list-type=2&prefix=cluster%2F")
+        #expect(dotted.listRequest(continuationToken: "1a/b+c=").target == "/my.ds.bucket?continuation-token=1a%2Fb%2Bc%3D&list-type=2&prefix=cluster%2Fds-")
     }
 
     @Test func customEndpointsArePathStyle() throws {
@@ -28,15 +28,19 @@ struct S3Tests {
         #expect(v6.https && v6.host == "::1" && v6.port == 443 && v6.authority == "[::1]" && v6.prefix == "x/")
         let named = try S3Location(bucket: "ds-test", folder: "x", region: "us-east-1", endpointURL: "HTTPS://minio.example:9000")
         #expect(named.host == "minio.example" && named.port == 9000 && named.endpoint == "https://minio.example:9000")
-        for bad in ["ftp://x", "http://", "http://host/path", "http://host:0", "http://host:99999", "http://user@host", "https://[::1", "http://host:x"] {
+        for bad in ["ftp://x", "http://", "http://host/path", "http://host:0", "http://host:99999", "http://user@host", "https://[::1", "http://host:x",
+                    "http://::1", "http://127.0.0.1:+1", "http://ho st:1", "http://[zz]:1", "http://host\r\nX: 1"] {
             #expect(throws: ConfigError.self, "\(bad)") { try S3Location(bucket: "ds-test", folder: "x", region: "us-east-1", endpointURL: bad) }
         }
         #expect(throws: ConfigError.self) { try S3Location(bucket: "ds-test", folder: "x", region: "eu west", endpointURL: nil) }
+        // The region is signed and sent with custom endpoints too.
+        #expect(throws: ConfigError.self) { try S3Location(bucket: "ds-test", folder: "x", region: "us-east-1\r\nX: 1", endpointURL: "http://h:1") }
     }
 
     @Test func bucketNames() {
         for good in ["abc", "ds-test", "my.bucket.1", String(repeating: "a", count: 63)] { #expect(S3Location.isBucketName(good), "\(good)") }
-        for bad in ["ab", "Abc", "-abc", "abc-", "a..b", "a_b", "a b", String(repeating: "a", count: 64), "ds/test"] {
+        for bad in ["ab", "Abc", "-abc", "abc-", "a..b", "a_b", "a b", String(repeating: "a", count: 64), "ds/test",
+                    "192.168.1.1", "a.-b", "a-.b", "xn--abc", "sthree-x", "bucket-s3alias", "bucket--ol-s3"] {
             #expect(!S3Location.isBucketName(bad), "\(bad)")
         }
     }
@@ -52,9 +56,19 @@ struct S3Tests {
         #expect(listing.keys == ["p/ds-1.json", "p/a&b <c>"])
         #expect(listing.truncated && listing.nextToken == "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=")
         let last = try S3XML.listing(Array("<ListBucketResult><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>".utf8))
+        // Cut short: refused, not read as a shorter listing.
+        #expect(throws: StoreError.self) { try S3XML.listing(Array("<ListBucketResult><Contents><Key>p/ds-1.json</Key></Contents>".utf8)) }
         #expect(last.keys.isEmpty && !last.truncated && last.nextToken == nil)
         #expect(throws: StoreError.self) { try S3XML.listing(Array("<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>".utf8)) }
         #expect(throws: StoreError.self) { try S3XML.listing(Array("<html>proxy error</html>".utf8)) }
+    }
+
+    /// A hostile body of a megabyte of unclosed openings is read in linear time (it took
+    /// minutes when each opening searched the rest of the body).
+    @Test func hostileListingIsLinear() throws {
+        let body = Array("<ListBucketResult>".utf8) + Array(repeating: Array("<Contents ".utf8), count: 100_000).flatMap { $0 }
+        #expect(throws: StoreError.self) { try S3XML.listing(body) }
+        #expect(S3XML.elements("Contents", in: String(decoding: body, as: UTF8.self)).isEmpty)
     }
 
     @Test func errorDocuments() {
@@ -121,8 +135,31 @@ struct S3Tests {
                                    endpointURL: "https://s3.internal:8443", source: "profile ops in /c"))
         let plain = try AWSSettings.resolve(environment: ["HOME": "/h"], credentialsFile: credentials, configFile: config, secretCredential: nil)
         #expect(plain.accessKeyID == "DEFKEY" && plain.region == "eu-central-1" && plain.endpointURL == nil)
-        let keysInConfig: AWSSettings.SharedFile = ("/f", "[default]\naws_access_key_id = CFGKEY\naws_secret_access_key = cfg\n")
+        let keysInConfig: AWSSettings.SharedFile = ("/f", "[profile default]\naws_access_key_id = CFGKEY\naws_secret_access_key = cfg\n")
         #expect(try AWSSettings.resolve(environment: [:], credentialsFile: Self.none, configFile: keysInConfig, secretCredential: nil).accessKeyID == "CFGKEY")
+    }
+
+    @Test func unknownProfileIsNamed() {
+        let credentials: AWSSettings.SharedFile = ("/c", "[default]\naws_access_key_id=K\naws_secret_access_key=s\n")
+        #expect(throws: ConfigError("AWS_PROFILE=nope: no such profile in /c or /home/u/.aws/config")) {
+            try AWSSettings.resolve(environment: ["AWS_PROFILE": "nope"], credentialsFile: credentials, configFile: Self.noConfig, secretCredential: nil)
+        }
+    }
+
+    @Test func valuesThatWouldBreakAHeaderAreRefused() {
+        let cases: [[String: String]] = [
+            ["AWS_ACCESS_KEY_ID": "AKIA\r\nX-Evil: 1", "AWS_SECRET_ACCESS_KEY": "s"],
+            ["AWS_ACCESS_KEY_ID": "AKIA/x", "AWS_SECRET_ACCESS_KEY": "s"],
+            ["AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "tok\r\nX-Evil-Token: 1"],
+        ]
+        for environment in cases {
+            #expect(throws: ConfigError.self, "\(environment)") {
+                try AWSSettings.resolve(environment: environment, credentialsFile: Self.none, configFile: Self.noConfig, secretCredential: nil)
+            }
+        }
+        #expect(throws: ConfigError("the AWS secret access key from environment is empty")) {
+            try AWSSettings.resolve(environment: ["AWS_ACCESS_KEY_ID": "K"], credentialsFile: Self.none, configFile: Self.noConfig, secretCredential: "")
+        }
     }
 
     @Test func missingCredentialsNeverShowASecret() {

@@ -153,6 +153,16 @@ for _ in 1 2 3; do as_node 3 nodes "${COMMON[@]}" --cache_interval 60000 --log_f
 eq "three more reads within --cache_interval: no listing of the bucket" "$(listings)" "$before"
 as_node 3 nodes "${COMMON[@]}" --cache_interval 0 --log_file "$STATE/cli-%DATE%.log" >/dev/null
 eq "with --cache_interval 0: one listing" "$(listings)" "$((before + 1))"
+before=$(listings)
+sleep 2.1   # the cache above expires (--cache_interval 2000 below)
+HERD=()
+for i in $(seq 20); do
+  as_node 3 nodes "${COMMON[@]}" --cache_interval 2000 --log_file "$STATE/cli-%DATE%.log" >"$STATE/herd.$i" &
+  HERD+=($!)
+done
+wait "${HERD[@]}"
+eq "20 processes at once with an expired cache: one of them lists the bucket" "$(listings)" "$((before + 1))"
+eq "and all 20 see both nodes" "$(cat "$STATE"/herd.* | grep -c "$(node_url 1)")" 20
 
 echo "# an https:// endpoint: its certificate verified (system CAs plus --chain)"
 scripts/make-test-certs.sh "$STATE/certs" >/dev/null
@@ -165,7 +175,7 @@ CLEANUP_PIDS+=($!)
 wait_port "$TLS_PORT"
 over_tls() { env -u AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3="https://127.0.0.1:$TLS_PORT" "$BIN" nodes "${COMMON[@]}" --log_file "$STATE/cli-%DATE%.log" "$@" 2>&1; }
 heartbeat 1 0.3 >/dev/null; heartbeat 2 0.1 >/dev/null
-out=$(over_tls --chain "$STATE/certs/trusted.pem"); echo "DEBUG $(date +%T.%N)"; tail -4 "$STATE/s3/proxy.log"
+out=$(over_tls --chain "$STATE/certs/trusted.pem")
 eq "https:// endpoint, test CA trusted with --chain: both nodes" \
   "$(python3 -c 'import json,sys; print(" ".join(n["host"] for n in json.loads(sys.argv[1])))' "$out" 2>/dev/null || echo "$out")" \
   "$(node_url 2) $(node_url 1)"

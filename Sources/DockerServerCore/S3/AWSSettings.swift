@@ -2,8 +2,10 @@
 /// ("Configuration and credential file settings", AWS CLI User Guide), first match wins:
 /// - keys: `AWS_ACCESS_KEY_ID` with `AWS_SECRET_ACCESS_KEY` (or the systemd credential
 ///   `aws_secret_access_key`) and `AWS_SESSION_TOKEN`; else the profile (`AWS_PROFILE`, else
-///   `default`) in the shared credentials file, then in the shared config file;
-/// - region: `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`, else `us-east-1`;
+///   `default`) in the shared credentials file, then in the shared config file
+///   (`[profile NAME]`, and `[default]` for the default profile);
+/// - region: `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region` (config file, then
+///   credentials file), else `us-east-1`;
 /// - endpoint: `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, else AWS.
 /// Messages never contain the secret key or the session token.
 public struct AWSSettings: Equatable, Sendable {
@@ -27,18 +29,20 @@ public struct AWSSettings: Equatable, Sendable {
     ///   - credentialsFile: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
     ///   - configFile: `AWS_CONFIG_FILE`, else `~/.aws/config`.
     ///   - secretCredential: the systemd credential `aws_secret_access_key`, if any.
-    /// - Throws: `ConfigError` when no usable keys are found.
+    /// - Throws: `ConfigError` when no usable keys are found, or they hold characters that
+    ///   cannot be sent (line breaks in a session token).
     public static func resolve(environment: [String: String], credentialsFile: SharedFile, configFile: SharedFile,
                                secretCredential: String?) throws(ConfigError) -> AWSSettings {
         func variable(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         let profile = variable("AWS_PROFILE") ?? "default"
-        let credentials = credentialsFile.text.map { INIFile.sections($0)[profile] ?? [:] } ?? [:]
-        let configSection = profile == "default" ? "default" : "profile \(profile)"
-        let config = configFile.text.map { INIFile.sections($0)[configSection] ?? [:] } ?? [:]
-        if variable("AWS_PROFILE") != nil, credentialsFile.text.map({ INIFile.sections($0)[profile] }) == nil,
-           configFile.text.map({ INIFile.sections($0)[configSection] }) == nil {
+        let credentialsSection = credentialsFile.text.flatMap { INIFile.sections($0)[profile] }
+        // The config file names profiles `[profile NAME]`; the default one may be `[default]`.
+        let configSections = configFile.text.map(INIFile.sections) ?? [:]
+        let configSection = configSections["profile \(profile)"] ?? (profile == "default" ? configSections["default"] : nil)
+        if variable("AWS_PROFILE") != nil, credentialsSection == nil, configSection == nil {
             throw ConfigError("AWS_PROFILE=\(profile): no such profile in \(credentialsFile.path) or \(configFile.path)")
         }
+        let credentials = credentialsSection ?? [:], config = configSection ?? [:]
 
         var keys: (id: String, secret: String, token: String?, source: String)?
         if let id = variable("AWS_ACCESS_KEY_ID") {
@@ -59,8 +63,16 @@ public struct AWSSettings: Equatable, Sendable {
         guard let keys else {
             throw ConfigError("no AWS credentials for --s3: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the systemd credential aws_secret_access_key), or a profile in \(credentialsFile.path)")
         }
-        let region = variable("AWS_REGION") ?? variable("AWS_DEFAULT_REGION") ?? config["region"] ?? "us-east-1"
-        let endpoint = variable("AWS_ENDPOINT_URL_S3") ?? variable("AWS_ENDPOINT_URL") ?? config["endpoint_url"]
+        // Sent in header fields: refused rather than let a line break or a separator through.
+        guard !keys.id.isEmpty, keys.id.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: ",") }) else {
+            throw ConfigError("the AWS access key ID from \(keys.source) has characters an access key ID never has")
+        }
+        guard !keys.secret.isEmpty else { throw ConfigError("the AWS secret access key from \(keys.source) is empty") }
+        if let token = keys.token, !token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
+            throw ConfigError("the AWS session token from \(keys.source) has spaces or control characters")
+        }
+        let region = variable("AWS_REGION") ?? variable("AWS_DEFAULT_REGION") ?? config["region"] ?? credentials["region"] ?? "us-east-1"
+        let endpoint = variable("AWS_ENDPOINT_URL_S3") ?? variable("AWS_ENDPOINT_URL") ?? config["endpoint_url"] ?? credentials["endpoint_url"]
         return AWSSettings(accessKeyID: keys.id, secretAccessKey: keys.secret, sessionToken: keys.token, region: region,
                            endpointURL: endpoint, source: keys.source)
     }

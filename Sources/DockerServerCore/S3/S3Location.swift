@@ -21,6 +21,7 @@ public struct S3Location: Equatable, Sendable {
     ///   - endpointURL: a custom endpoint, `http(s)://HOST[:PORT][/]`; nil for AWS.
     /// - Throws: `ConfigError` naming a bad bucket name or endpoint.
     public init(bucket: String, folder: String, region: String, endpointURL: String?) throws(ConfigError) {
+        guard Self.isRegion(region) else { throw ConfigError("AWS region \"\(region)\" is not a region name (such as eu-west-1)") }
         guard Self.isBucketName(bucket) else {
             throw ConfigError("--s3: \"\(bucket)\" is not an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit)")
         }
@@ -45,26 +46,28 @@ public struct S3Location: Equatable, Sendable {
                 hostPart = rest[rest.index(after: rest.startIndex)..<close]
                 let after = rest[rest.index(after: close)...]
                 if !after.isEmpty {
-                    guard after.hasPrefix(":"), let p = Int(after.dropFirst()), (1...65535).contains(p) else {
+                    guard after.hasPrefix(":"), let p = Self.port(after.dropFirst()) else {
                         throw ConfigError("S3 endpoint \(endpointURL): bad port")
                     }
                     chosenPort = p
                 }
-            } else if let colon = rest.lastIndex(of: ":") {
+            } else if let colon = rest.firstIndex(of: ":") {
                 hostPart = rest[..<colon]
-                guard let p = Int(rest[rest.index(after: colon)...]), (1...65535).contains(p) else {
+                guard let p = Self.port(rest[rest.index(after: colon)...]) else {
                     throw ConfigError("S3 endpoint \(endpointURL): bad port")
                 }
                 chosenPort = p
             }
             guard !hostPart.isEmpty else { throw ConfigError("S3 endpoint \(endpointURL): no host") }
+            guard rest.hasPrefix("[") ? PortBinding.isIPv6(String(hostPart)) : Self.isHostName(hostPart) else {
+                throw ConfigError("S3 endpoint \(endpointURL): \"\(hostPart)\" is not a host name or address")
+            }
             host = String(hostPart)
             port = chosenPort
             let shownHost = host.contains(":") ? "[\(host)]" : host
             authority = port == (https ? 443 : 80) ? shownHost : "\(shownHost):\(port)"
             basePath = "/" + bucket
         } else {
-            guard Self.isRegion(region) else { throw ConfigError("AWS region \"\(region)\" is not a region name (such as eu-west-1)") }
             https = true
             port = 443
             if bucket.contains(".") {
@@ -93,19 +96,42 @@ public struct S3Location: Equatable, Sendable {
         return S3Request(method: method, path: path, query: query, headers: headers, body: body)
     }
 
-    /// One page of ListObjectsV2 under the prefix (at most 1,000 keys, S3's page size).
+    /// One page of ListObjectsV2 of the keys `PREFIX` + `ds-…` (at most 1,000 keys, S3's page
+    /// size): other objects under the prefix are not even listed.
     public func listRequest(continuationToken: String?) -> S3Request {
-        var query = [("list-type", "2"), ("prefix", prefix)]
+        var query = [("list-type", "2"), ("prefix", prefix + "ds-")]
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
         return request("GET", object: nil, query: query)
     }
 
-    /// S3's bucket naming rules (general purpose buckets).
+    /// S3's bucket naming rules (general purpose buckets): 3-63 lowercase letters, digits,
+    /// dots and hyphens, a letter or digit at both ends and around every dot, not an IPv4
+    /// address, not starting with `xn--`, `sthree-` or `amzn-s3-demo-`, not ending with
+    /// `-s3alias` or `--ol-s3`.
     public static func isBucketName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         func alnum(_ b: UInt8) -> Bool { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(b) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) }
-        guard (3...63).contains(bytes.count), alnum(bytes.first!), alnum(bytes.last!), !name.contains("..") else { return false }
-        return bytes.allSatisfy { alnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+        guard (3...63).contains(bytes.count), alnum(bytes.first!), alnum(bytes.last!),
+              bytes.allSatisfy({ alnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }) else { return false }
+        for bad in ["..", ".-", "-."] where name.contains(bad) { return false }
+        for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] where name.hasPrefix(prefix) { return false }
+        for suffix in ["-s3alias", "--ol-s3"] where name.hasSuffix(suffix) { return false }
+        return !PortBinding.isIPv4(name)
+    }
+
+    /// A host name: letters, digits, hyphens and dots (IPv4 addresses included).
+    static func isHostName(_ name: Substring) -> Bool {
+        name.utf8.allSatisfy {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0 | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+        }
+    }
+
+    /// A TCP port in decimal digits, 1-65535.
+    static func port(_ text: Substring) -> Int? {
+        guard !text.isEmpty, text.count <= 5, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let port = Int(text), (1...65535).contains(port) else { return nil }
+        return port
     }
 
     /// An AWS region name: lowercase letters, digits and hyphens (`us-east-1`).

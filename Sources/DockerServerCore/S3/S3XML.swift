@@ -12,11 +12,13 @@ public enum S3XML {
         public var nextToken: String?
     }
 
-    /// Reads a `ListBucketResult`.
-    /// - Throws: `StoreError` when it is not one.
+    /// Reads a `ListBucketResult`, linear in its size.
+    /// - Throws: `StoreError` when it is not one, or not a whole one.
     public static func listing(_ bytes: [UInt8]) throws(StoreError) -> Listing {
         let text = String(decoding: bytes, as: UTF8.self)
         guard text.contains("<ListBucketResult") else { throw StoreError("S3 answered a listing that is not a ListBucketResult") }
+        // A listing cut short (a connection closed early) must not pass for a shorter one.
+        guard text.contains("</ListBucketResult>") else { throw StoreError("S3 answered an incomplete listing") }
         let keys = elements("Contents", in: text).compactMap { elements("Key", in: $0).first }
         let truncated = elements("IsTruncated", in: text).first == "true"
         let next = elements("NextContinuationToken", in: text).first
@@ -45,10 +47,13 @@ public enum S3XML {
                 rest = after.dropFirst(2)
                 continue
             }
-            guard first == ">" || first == " ", let end = after.firstIndex(of: ">") else {
+            guard first == ">" || first == " " else {
                 rest = after
                 continue
             }
+            // No ">" left: no element can follow (and searching again from each "<name" of a
+            // hostile body would take quadratic time).
+            guard let end = after.firstIndex(of: ">") else { break }
             let content = after[after.index(after: end)...]
             guard let closing = content.firstRange(of: close) else { break }
             found.append(unescape(content[..<closing.lowerBound]))
