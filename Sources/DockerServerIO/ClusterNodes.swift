@@ -18,6 +18,8 @@ public final class ClusterNodes {
     var objects: [String: (name: String, bytes: [UInt8])] = [:]
     /// This node's own entry as last read, if any.
     public var ownEntry: ClusterEntry?
+    /// The local cache folder (`localFolder`).
+    let cacheFolder: String
 
     /// - Parameters:
     ///   - secret: `--cluster_secret`, else the API token.
@@ -35,6 +37,7 @@ public final class ClusterNodes {
         }
         self.logger = logger
         self.selfURL = selfURL
+        cacheFolder = Self.localFolder(environment: environment)
     }
 
     /// The node URL this process advertises: `--advertise`, else the local address of the
@@ -146,10 +149,16 @@ public final class ClusterNodes {
 
     // MARK: The local cache
 
-    /// The cache: a local folder (not the shared one), `/tmp/docker-server-cache-<uid>`, one
-    /// file per store: `{"read":<epoch ms>,"objects":[["ds-….json","<entry>"],…]}`.
-    public static var localFolder: String { "/tmp/docker-server-cache-\(geteuid())" }
-    var cacheFolder: String { Self.localFolder }
+    /// The cache: a local folder (not the shared one), one file per store:
+    /// `{"read":<epoch ms>,"objects":[["ds-….json","<entry>"],…]}`. The folder is systemd's
+    /// `CacheDirectory=` (`$CACHE_DIRECTORY`: shared by all the units' processes, whatever
+    /// their `PrivateTmp=`), else `/tmp/docker-server-cache-<uid>`.
+    public static func localFolder(environment: [String: String]) -> String {
+        if let folders = environment["CACHE_DIRECTORY"], let first = folders.split(separator: ":").first, first.hasPrefix("/") {
+            return String(first)
+        }
+        return "/tmp/docker-server-cache-\(geteuid())"
+    }
     var cacheName: String {
         // FNV-1a 64 of the store: the folder's path, or the bucket, prefix and endpoint.
         let store = (self.store as? S3Store).map { $0.location.shown + " " + $0.location.endpoint } ?? config.folder

@@ -244,7 +244,7 @@ public final class Connection: ResponseStream {
         }
         let watch: Int32? = Syscalls.isSocket(input) ? input : nil
         // The negotiated API version is this machine's: in cluster mode --folder is shared.
-        let versionFolder = config.cluster ? ClusterNodes.localFolder : config.folder
+        let versionFolder = config.cluster ? ClusterNodes.localFolder(environment: environment) : config.folder
         let handler = Handler(engine: EngineClient(endpoint: engineEndpoint, clientWatchFD: watch, stateFolder: versionFolder), services: SystemServices(),
                               engineTimeoutSeconds: config.engineTimeoutSeconds)
         var nodes: ClusterNodes?

@@ -8,7 +8,7 @@ signal(SIGPIPE, SIG_IGN)
 
 // Only the variables docker-server reads: DS_* and a few standard ones.
 var environment: [String: String] = [:]
-for name in ["DOCKER_HOST", "JOURNAL_STREAM", "CREDENTIALS_DIRECTORY", "REMOTE_ADDR", "REMOTE_HOST"] + SocketActivation.variableNames
+for name in ["DOCKER_HOST", "JOURNAL_STREAM", "CREDENTIALS_DIRECTORY", "CACHE_DIRECTORY", "REMOTE_ADDR", "REMOTE_HOST"] + SocketActivation.variableNames
     + AWSSettings.variableNames {
     if let value = getenv(name) { environment[name] = String(cString: value) }
 }

@@ -194,6 +194,8 @@ if scripts/s3-server.sh start "$STATE/s3" >"$STATE/s3-start.log" 2>&1; then
     "$STATUS:$(json '[c.get("host") for c in j if c["Names"][0] == "/'$P'-sd-s3"]')" "200:['http://127.0.0.1:$PORT']"
   api DELETE /$P-sd-s3
   eq "S3 cluster mode: DELETE reaches it" "$STATUS:$(json 'j["host"]')" "200:http://127.0.0.1:$PORT"
+  check "the units keep the entries' cache in their CacheDirectory (/var/cache/docker-server)" \
+    inside sh -c 'ls /var/cache/docker-server/cluster-*.json >/dev/null'
   hasnt "the secret key is not in the journal" "$(journal 200 docker-server.service docker-server-heartbeat.service; echo end)" \
     "$(set -a; . "$STATE/s3/env"; echo "$AWS_SECRET_ACCESS_KEY")"
   inside sh -c 'systemctl disable --now docker-server-heartbeat.timer 2>/dev/null; systemctl stop docker-server.service 2>/dev/null;
