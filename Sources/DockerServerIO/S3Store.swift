@@ -136,8 +136,8 @@ public final class S3Store: ClusterStore, @unchecked Sendable {
         guard deadline > start else { throw StoreError("\(location.shown): the store took too long to read (more than 10 s)") }
         let seconds = Int(Limits.s3CallTimeoutMs / 1000)
         let fd: Int32
-        switch EngineClient.connectTCP(host: location.host, port: location.port,
-                                                  deadline: min(start + Limits.clusterConnectTimeoutMs, deadline)) {
+        let connectDeadline = min(start + Limits.clusterConnectTimeoutMs, deadline)
+        switch EngineClient.connectTCP(host: location.host, port: location.port, deadline: connectDeadline) {
         case .success(let connected): fd = connected
         case .failure(let failure): throw StoreError("S3 endpoint \(location.endpoint) unreachable: \(failure.text)")
         }
