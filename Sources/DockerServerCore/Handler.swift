@@ -166,13 +166,29 @@ public struct Handler {
     /// with one the engine would end the whole stream there, so end-of-file is the
     /// terminal's: Ctrl-D at the start of a line (a newline is added after a partial last
     /// line, as shells with line editing ignore Ctrl-D on a non-empty line).
+    ///
+    /// A terminal can lose that Ctrl-D: typed before the command switches the terminal out of
+    /// canonical mode (a shell starting its line editing), it is dropped in the switch, and
+    /// the command would wait for input that cannot come. So whenever the command has been
+    /// quiet for `Limits.ttyEndOfFileRepeatMs`, another Ctrl-D follows (at most
+    /// `Limits.ttyEndOfFileRepeats` in all): to a command that already had end-of-file it is
+    /// end-of-file again.
     func collect(_ stream: any EngineStream, multiplexed: Bool, input: [UInt8]? = nil, tty: Bool = false) throws(HTTPError) -> OutputCollector {
         var output = OutputCollector(multiplexed: multiplexed)
         if let input {
             let endOfFile: [UInt8] = input.isEmpty || input.last == 0x0A ? [0x04] : [0x0A, 0x04]
             try stream.exchange(input: tty ? input + endOfFile : input, halfClose: !tty) { output.feed($0) }
         }
-        while let bytes = try stream.read() { output.feed(bytes) }
+        var repeats = tty && input != nil ? 0 : Limits.ttyEndOfFileRepeats
+        while true {
+            if repeats < Limits.ttyEndOfFileRepeats, !stream.awaitOutput(milliseconds: Limits.ttyEndOfFileRepeatMs) {
+                try stream.exchange(input: [0x04], halfClose: false) { output.feed($0) }
+                repeats += 1
+                continue
+            }
+            guard let bytes = try stream.read() else { break }
+            output.feed(bytes)
+        }
         return output
     }
 }

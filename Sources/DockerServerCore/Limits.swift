@@ -59,6 +59,11 @@ public enum Limits {
     /// How long the spawner reads and discards what a refused client still sends after
     /// its `503`, milliseconds (so the answer is not lost to a TCP reset).
     public static let refusedLingerMs: Int64 = 2000
+    /// A run or exec with a terminal and input: while the command stays quiet, Ctrl-D is sent
+    /// again after this many milliseconds, at most `ttyEndOfFileRepeats` times (the first can
+    /// be lost when the command switches the terminal's mode).
+    public static let ttyEndOfFileRepeatMs = 1000
+    public static let ttyEndOfFileRepeats = 10
     /// How long a cluster node has to accept a connection, milliseconds: past it, it is
     /// taken as down for the request (and its entry removed).
     public static let clusterConnectTimeoutMs: Int64 = 2000

@@ -334,6 +334,14 @@ final class EngineSocketStream: EngineStream {
         if halfClose, !finished { shutdown(fd, Int32(SHUT_WR)) }
     }
 
+    func awaitOutput(milliseconds: Int) -> Bool {
+        if !buffer.isEmpty || finished { return true }
+        #if !DS_NO_TLS
+        if tls != nil { return true }  // decrypted bytes may wait inside OpenSSL
+        #endif
+        return Syscalls.wait(fd, events: Int16(POLLIN), deadline: Syscalls.monotonicMs() + Int64(milliseconds), watch: watch) != .timedOut
+    }
+
     /// Makes `body`, already read, the stream's body again (an error answer looked at first).
     func replay(_ body: [UInt8]) {
         buffer = body

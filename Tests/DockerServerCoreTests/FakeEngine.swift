@@ -30,6 +30,8 @@ final class FakeEngine: EngineTransport {
     var script: [EngineOperation: [FakeStep]]
     var calls: [(operation: EngineOperation, path: String)] = []
     var streams: [FakeStream] = []
+    /// Called with each stream as it opens (to set how it behaves).
+    var onOpen: ((FakeStream) -> Void)?
 
     init(_ script: [EngineOperation: [FakeStep]]) { self.script = script }
 
@@ -60,6 +62,7 @@ final class FakeEngine: EngineTransport {
         case .stream(let status, let pieces, let error): stream = FakeStream(status: status, pieces: pieces, then: error)
         case .failure(let error): throw error
         }
+        onOpen?(stream)
         streams.append(stream)
         return stream
     }
@@ -92,6 +95,13 @@ final class FakeStream: EngineStream {
     func exchange(input: [UInt8], halfClose: Bool, output: ([UInt8]) -> Void) throws(HTTPError) {
         written += input
         closedWrite = halfClose
+    }
+    /// Quiet (no output within the wait) this many more times.
+    var quietWaits = 0
+    func awaitOutput(milliseconds: Int) -> Bool {
+        guard quietWaits > 0 else { return true }
+        quietWaits -= 1
+        return false
     }
     func close() { closed = true }
 }

@@ -194,6 +194,25 @@ struct HandlerTests {
         }
     }
 
+    /// A terminal can drop the first Ctrl-D (a shell switching to line editing): while the
+    /// command is quiet, Ctrl-D follows again, a bounded number of times; without a terminal,
+    /// or without input, never.
+    @Test(arguments: versions)
+    func ttyEndOfFileIsRepeatedWhileQuiet(version: String) throws {
+        for (form, quiet, written) in [("data=sh&tty=1&input=echo+x", 2, "echo x\n\u{4}\u{4}\u{4}"),
+                                       ("data=sh&tty=1&input=echo+x", 50, "echo x\n" + String(repeating: "\u{4}", count: 1 + Limits.ttyEndOfFileRepeats)),
+                                       ("data=sh&input=echo+x", 5, "echo x"), ("data=sh&tty=1", 5, String(repeating: "\u{4}", count: 6))] {
+            let engine = FakeEngine([
+                .containerExec: [.answer(recording(version, "exec-create-201"))],
+                .execStart: [.stream(status: 101, pieces: [Array("x".utf8)], then: nil)],
+                .execInspect: [.answer(recording(version, "exec-inspect-exited"))],
+            ])
+            engine.onOpen = { $0.quietWaits = quiet }
+            _ = try Self.handle(engine, "POST", "/web", form)
+            #expect(engine.streams.first?.written == Array(written.utf8), "\(form) quiet \(quiet)")
+        }
+    }
+
     @Test(arguments: versions)
     func execInAMissingOrStoppedContainer(version: String) {
         let missing = FakeEngine([.containerExec: [.answer(recording(version, "exec-create-404"))]])

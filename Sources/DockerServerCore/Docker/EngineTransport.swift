@@ -41,10 +41,16 @@ public protocol EngineStream: AnyObject {
     /// - Parameter output: the output read meanwhile, in order.
     /// - Throws: as `read()`.
     func exchange(input: [UInt8], halfClose: Bool, output: ([UInt8]) -> Void) throws(HTTPError)
+    /// Waits up to `milliseconds` for output (or the end, or the client leaving); false when
+    /// the stream stayed quiet all that time.
+    func awaitOutput(milliseconds: Int) -> Bool
     func close()
 }
 
 extension EngineStream {
+    /// Streams that cannot wait say output is there (`read()` then waits).
+    public func awaitOutput(milliseconds: Int) -> Bool { true }
+
     /// `read()`: streams that cannot tell what has arrived coalesce nothing.
     public func read(coalescingUpTo limit: Int) throws(HTTPError) -> [UInt8]? { try read() }
 
