@@ -8,7 +8,7 @@ public protocol SHA256Functions {
 }
 
 /// One HTTP request to S3, before and after signing: what goes on the wire.
-public struct S3Request: Equatable, Sendable {
+public struct S3Request: Sendable {
     public var method: String
     /// The request target's path, already percent-encoded (`SigV4.uriEncode`), starting with `/`.
     public var path: String
@@ -30,11 +30,6 @@ public struct S3Request: Equatable, Sendable {
     public var target: String {
         let query = SigV4.canonicalQuery(query)
         return query.isEmpty ? path : path + "?" + query
-    }
-
-    public static func == (a: S3Request, b: S3Request) -> Bool {
-        a.method == b.method && a.path == b.path && a.body == b.body
-            && a.query.map { [$0.0, $0.1] } == b.query.map { [$0.0, $0.1] } && a.headers.map { [$0.0, $0.1] } == b.headers.map { [$0.0, $0.1] }
     }
 }
 
