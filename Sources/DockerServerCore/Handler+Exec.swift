@@ -19,7 +19,7 @@ extension Handler {
         }
         var output = try collect(stream, multiplexed: !options.tty, input: options.attachesStdin ? options.input ?? [] : nil, tty: options.tty)
         let exitCode = try execExitCode(execID, container: container)
-        return HTTPResponse(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType)],
+        return HTTPResponse(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType), ("X-Exit-Code", String(exitCode))],
                             bodyParts: output.jsonParts([("id", .string(container)), ("exitCode", .int(exitCode))]))
     }
 

@@ -44,8 +44,8 @@ extension Handler {
         guard let result = try? JSON.parse(waited), let exitCode = result["StatusCode"]?.intValue else {
             throw HTTPError(502, "waiting for \(options.name): unexpected engine answer", reason: .engineError)
         }
-        return HTTPResponse(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType)], bodyParts: output.jsonParts(
-            [("id", .string(id)), ("name", .string(options.name)), ("exitCode", .int(exitCode))]))
+        return HTTPResponse(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType), ("X-Exit-Code", String(exitCode))],
+                            bodyParts: output.jsonParts([("id", .string(id)), ("name", .string(options.name)), ("exitCode", .int(exitCode))]))
     }
 
     /// ContainerCreate, pulling the image first when the engine does not have it.

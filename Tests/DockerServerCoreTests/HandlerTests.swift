@@ -208,8 +208,9 @@ struct HandlerTests {
                 .execInspect: [.answer(recording(version, "exec-inspect-exited"))],
             ])
             engine.onOpen = { $0.quietWaits = quiet }
-            _ = try Self.handle(engine, "POST", "/web", form)
+            let response = try Self.handle(engine, "POST", "/web", form)
             #expect(engine.streams.first?.written == Array(written.utf8), "\(form) quiet \(quiet)")
+            #expect(response?.headers.contains { $0 == ("X-Exit-Code", "3") } == true, "the exit code (3) in a field too")
         }
     }
 

@@ -95,6 +95,7 @@ api PUT / -H 'Content-Type: application/json' \
   -d '{"image":"'$IMAGE'","name":"'$P'-rm","remove":true,"data":["sh","-c","echo out; echo err >&2; exit 3"]}'
 eq "attached run: 200" "$STATUS" 200
 eq "attached run: exit code" "$(json 'j["exitCode"]')" 3
+eq "attached run: the exit code in X-Exit-Code too" "$(header X-Exit-Code)" 3
 eq "attached run: stdout" "$(json 'repr(j["stdout"])')" "'out\\n'"
 eq "attached run: stderr" "$(json 'repr(j["stderr"])')" "'err\\n'"
 sleep 0.3
@@ -159,6 +160,7 @@ eq "the follow process ends when the client hangs up" "$(pgrep -c -P "$SSA")" "$
 api POST /$P-logger --data-urlencode "data=sh -c 'echo hi; echo oops >&2; exit 7'"
 eq "exec: 200" "$STATUS" 200
 eq "exec: real non-zero exit code" "$(json 'j["exitCode"]')" 7
+eq "exec: the exit code in X-Exit-Code too" "$(header X-Exit-Code)" 7
 eq "exec: stdout" "$(json 'repr(j["stdout"])')" "'hi\\n'"
 eq "exec: stderr" "$(json 'repr(j["stderr"])')" "'oops\\n'"
 api POST /$P-logger -H 'Content-Type: application/json' -d '{"data":["cat","/www/index.html"]}'
