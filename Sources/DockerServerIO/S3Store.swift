@@ -34,7 +34,7 @@ public final class S3Store: ClusterStore, @unchecked Sendable {
         }
         var credential: String?
         if let folder = environment["CREDENTIALS_DIRECTORY"], !folder.isEmpty, let bytes = Syscalls.readFile(folder + "/aws_secret_access_key") {
-            credential = String(decoding: bytes.prefix { $0 != 0x0A && $0 != 0x0D }.trimmingWhitespace(), as: UTF8.self)
+            credential = TokenSource.firstLine(bytes)
         }
         return try AWSSettings.resolve(environment: environment, credentialsFile: shared("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
                                        configFile: shared("AWS_CONFIG_FILE", "config"), secretCredential: credential)
