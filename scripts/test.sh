@@ -22,5 +22,7 @@ echo "== cluster mode: three nodes, each with its own engine in its own network 
 Tests/e2e/cluster.sh .build/release/docker-server
 echo "== cluster mode on the S3 store: a local S3 API (moto) that checks signatures"
 Tests/e2e/s3.sh .build/release/docker-server
+echo "== faults: the engine stopped, killed, silent; folders unusable; clients gone; hung nodes; big answers"
+Tests/e2e/faults.sh .build/release/docker-server
 echo "== the shipped systemd units under a real systemd as PID 1"
 Tests/e2e/systemd.sh .build/release/docker-server

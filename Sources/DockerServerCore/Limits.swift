@@ -67,6 +67,11 @@ public enum Limits {
     /// How long a cluster node has to accept a connection, milliseconds: past it, it is
     /// taken as down for the request (and its entry removed).
     public static let clusterConnectTimeoutMs: Int64 = 2000
+    /// How long a node given a forwarded `PUT` has to confirm it with `100 Continue`
+    /// (RFC 9110 §10.1.1), milliseconds: it does so once the token passed, before the body
+    /// is sent. Past it the node is taken as down: the body never left, so nothing can have
+    /// started there, and the next node is tried.
+    public static let clusterContinueTimeoutMs: Int64 = 5000
     /// Largest answer read whole from a cluster node, bytes (a JSON log answer is at most
     /// about 16 MiB).
     public static let maxNodeBodyBytes = 20 << 20

@@ -47,10 +47,11 @@ extension Connection {
         forwarding.signature = nodes.key.sign(forwarding.signingInput(method: request.head.method, target: target.origin))
         fields.append((ForwardingHeader.fieldName, forwarding.value))
         let watch: Int32? = Syscalls.isSocket(input) ? input : nil
-        func call(_ node: ClusterEntry, readTimeoutSeconds: Int, readsBody: Bool, completion: Completion = Completion()) -> NodeCall {
+        func call(_ node: ClusterEntry, readTimeoutSeconds: Int, readsBody: Bool, expectsContinue: Bool = false,
+                  completion: Completion = Completion()) -> NodeCall {
             NodeCall(node: node, method: request.head.method, target: target.origin, fields: fields, body: request.body,
                      readTimeoutSeconds: readTimeoutSeconds, readsBody: readsBody, watch: watch, trustPath: config.chainPath,
-                     completion: completion)
+                     expectsContinue: expectsContinue, completion: completion)
         }
         // Bounds of a node's answer: the node's own bound for the request, plus a margin.
         let margin = 10
@@ -63,11 +64,15 @@ extension Connection {
             let bound = Limits.enginePullTimeoutSeconds + config.engineTimeoutSeconds * 3 + margin
             for node in ClusterPolicy.placement(live, selfHost: nodes.selfURL ?? "") {
                 if node.host == nodes.selfURL { return false }
-                let forwarded = call(node, readTimeoutSeconds: detach ? bound : bound + Limits.attachedRunTimeoutSeconds, readsBody: true)
+                // The body goes only to a node that confirmed it (100 Continue): one that accepts
+                // connections and never answers gets nothing, so the next node may take it.
+                let forwarded = call(node, readTimeoutSeconds: detach ? bound : bound + Limits.attachedRunTimeoutSeconds, readsBody: true,
+                                     expectsContinue: true)
                 forwarded.run()
                 switch forwarded.outcome {
                 case .failed(let error) where !forwarded.sent && error.reason != .clientGone:
-                    // Nothing reached the node (down, TLS refused): nothing can have started there.
+                    // Nothing reached the node (down, TLS refused, no 100 Continue): nothing can
+                    // have started there.
                     if forwarded.down { nodes.removeDown(node, why: error.message) }
                     logger.log(.warn, "cluster_node_skipped", [("node", node.host), ("detail", error.message)])
                     continue

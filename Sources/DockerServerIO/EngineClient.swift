@@ -254,7 +254,8 @@ final class EngineSocketStream: EngineStream {
                 head = parsed
                 framing = parsed.framing
                 buffer.removeFirst(offset)
-                if case .length(let n) = framing, n == 0 { finished = true }
+                // A second head follows an interim (1xx) one: the final answer's framing counts.
+                if case .length(0) = framing { finished = true } else { finished = false }
                 return
             }
             guard let bytes = try receive() else {

@@ -7,7 +7,11 @@ import DockerServerCore
 /// (`TLSChannel.client`). Its answer is read as an engine answer is (`EngineSocketStream`).
 final class NodeCall: @unchecked Sendable {
     let node: ClusterEntry
-    let bytes: [UInt8]
+    /// The request's head, and its body (sent with the head, or after `100 Continue`).
+    let headBytes: [UInt8]
+    let body: [UInt8]
+    /// Send `Expect: 100-continue` and the body only once the node confirmed it.
+    let expectsContinue: Bool
     let readTimeoutSeconds: Int
     /// Read the whole body in `run` (else only the head; the caller streams the body).
     let readsBody: Bool
@@ -31,8 +35,13 @@ final class NodeCall: @unchecked Sendable {
 
     /// - Parameters:
     ///   - fields: header fields to pass (name, value), besides framing and `Host`.
+    ///   - expectsContinue: hold the body back until the node answers `100 Continue`
+    ///     (RFC 9110 §10.1.1), within `Limits.clusterContinueTimeoutMs`: a node that accepts
+    ///     connections and never answers then never gets the body (used for `PUT`, where
+    ///     only a node that got nothing may be replaced by the next).
     init(node: ClusterEntry, method: String, target: String, fields: [(String, String)], body: [UInt8],
-         readTimeoutSeconds: Int, readsBody: Bool, watch: Int32?, trustPath: String?, completion: Completion = Completion()) {
+         readTimeoutSeconds: Int, readsBody: Bool, watch: Int32?, trustPath: String?, expectsContinue: Bool = false,
+         completion: Completion = Completion()) {
         self.node = node
         self.readTimeoutSeconds = readTimeoutSeconds
         self.readsBody = readsBody
@@ -43,8 +52,11 @@ final class NodeCall: @unchecked Sendable {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: \(Self.authority(node.host))\r\nUser-Agent: docker-server/\(Version.current)\r\n"
         for (name, value) in fields { head += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "PUT" || method == "POST" { head += "Content-Length: \(body.count)\r\n" }
+        self.expectsContinue = expectsContinue && !body.isEmpty
+        if self.expectsContinue { head += "Expect: 100-continue\r\n" }
         head += "Connection: close\r\n\r\n"
-        bytes = Array(head.utf8) + body
+        headBytes = Array(head.utf8)
+        self.body = body
     }
 
     static func authority(_ host: String) -> String {
@@ -72,7 +84,7 @@ final class NodeCall: @unchecked Sendable {
         let deadline = start + Int64(readTimeoutSeconds) * 1000
         let stream = EngineSocketStream(fd: fd, deadline: deadline, timeoutSeconds: readTimeoutSeconds, peer: "cluster node \(node.host)")
         stream.watch = watch
-        var written: Syscalls.WriteOutcome
+        let write: ([UInt8]) -> Syscalls.WriteOutcome
         if url.https {
             #if DS_NO_TLS
             stream.close()
@@ -82,7 +94,7 @@ final class NodeCall: @unchecked Sendable {
             do throws(TLSError) {
                 let tls = try TLSChannel.client(fd: fd, host: url.host, trustPath: trustPath, deadline: start + Limits.clusterConnectTimeoutMs * 2)
                 stream.tls = tls
-                written = tls.writeAll(bytes, stallTimeoutMs: max(1, deadline - Syscalls.monotonicMs()))
+                write = { tls.writeAll($0, stallTimeoutMs: max(1, deadline - Syscalls.monotonicMs())) }
             } catch {
                 stream.close()
                 outcome = .failed(HTTPError(502, error.message, reason: .clusterNode))
@@ -90,16 +102,57 @@ final class NodeCall: @unchecked Sendable {
             }
             #endif
         } else {
-            written = Syscalls.writeAll(fd, bytes, stallTimeoutMs: max(1, deadline - Syscalls.monotonicMs()))
+            write = { Syscalls.writeAll(fd, $0, stallTimeoutMs: max(1, deadline - Syscalls.monotonicMs())) }
         }
-        guard written == .written else {
+        guard write(expectsContinue ? headBytes : headBytes + body) == .written else {
             stream.close()
             outcome = .failed(HTTPError(502, "sending the request failed", reason: .clusterNode))
             return
         }
+        if expectsContinue {
+            // The node confirms once the token passed; until then it has nothing to act on.
+            stream.deadline = min(deadline, Syscalls.monotonicMs() + Limits.clusterContinueTimeoutMs)
+            do throws(HTTPError) {
+                try stream.readHead()
+            } catch {
+                stream.close()
+                if error.reason == .engineTimeout {
+                    down = true
+                    outcome = .failed(HTTPError(504, "did not confirm the request within \(Limits.clusterContinueTimeoutMs / 1000) s (Expect: 100-continue)",
+                                                reason: .clusterNode))
+                } else {
+                    outcome = .failed(error)
+                }
+                return
+            }
+            stream.deadline = deadline
+            guard stream.status == 100 else {
+                // A final answer before the body (401, 413, 503…): the node did not act.
+                finishAnswer(stream)
+                return
+            }
+            guard write(body) == .written else {
+                stream.close()
+                outcome = .failed(HTTPError(502, "sending the request failed", reason: .clusterNode))
+                return
+            }
+        }
         sent = true
         do throws(HTTPError) {
             try stream.readHead()
+        } catch {
+            stream.close()
+            outcome = .failed(Self.nodeError(error))
+            return
+        }
+        finishAnswer(stream)
+    }
+
+    /// Reads the rest of the answer whose head `stream` has read (the whole body with
+    /// `readsBody` or a status other than 200), setting `outcome` (and `stream` when the caller
+    /// streams the body).
+    private func finishAnswer(_ stream: EngineSocketStream) {
+        do throws(HTTPError) {
             if isHead {
                 stream.close()
                 outcome = .answered(status: stream.status, fields: stream.head.fields.map { ($0.name, $0.value) }, body: [])
@@ -113,13 +166,18 @@ final class NodeCall: @unchecked Sendable {
             }
         } catch {
             stream.close()
-            // The engine client's wording does not fit a node.
-            switch error.reason {
-            case .engineProtocol where error.message.hasPrefix("the Docker engine"):
-                outcome = .failed(HTTPError(502, "sent an invalid HTTP answer", reason: .clusterNode))
-            case .engineTooLarge: outcome = .failed(HTTPError(502, "answer larger than \(Limits.maxNodeBodyBytes) bytes", reason: .clusterNode))
-            default: outcome = .failed(error)
-            }
+            outcome = .failed(Self.nodeError(error))
+        }
+    }
+
+    /// An error reading a node's answer, in words that fit a node (the engine client's
+    /// wording names the Docker engine).
+    private static func nodeError(_ error: HTTPError) -> HTTPError {
+        switch error.reason {
+        case .engineProtocol where error.message.hasPrefix("the Docker engine"):
+            return HTTPError(502, "sent an invalid HTTP answer", reason: .clusterNode)
+        case .engineTooLarge: return HTTPError(502, "answer larger than \(Limits.maxNodeBodyBytes) bytes", reason: .clusterNode)
+        default: return error
         }
     }
 
