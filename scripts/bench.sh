@@ -13,7 +13,8 @@
 #      100 MiB of logs in JSON and in text mode;
 #  (h) cluster latency: 1 and 3 real nodes, fan-out to 10 and 30 simulated ones
 #      (scripts/bench-cluster.sh), and one PUT placement decision with a cold and a warm
-#      cache, on a shared folder and on S3 (scripts/bench-placement.sh).
+#      cache, on a shared folder and on S3 (scripts/bench-placement.sh);
+#  (h) load: 32 clients for 30 s through --listen and the default units (Tests/e2e/load.sh).
 # Needs what scripts/test-env.sh sets up (dockerd, wrk, socat); (f) boots a Debian testbed
 # (scripts/systemd-testbed.sh, built and cached on first use).
 set -euo pipefail
@@ -225,7 +226,9 @@ scripts/bench-systemd.sh "$STATE/systemd.md" "$PWD/.build/release/docker-server"
 # Cluster latency, 1 and 3 real nodes, fan-out to 10 and 30 simulated ones.
 scripts/bench-cluster.sh "$STATE/cluster.md" "$BIN" >/dev/null
 scripts/bench-placement.sh "$STATE/placement.md" "$BIN" >/dev/null
-cat "$STATE/cluster.md" "$STATE/placement.md" >>"$STATE/systemd.md"
+# Load: 32 clients for 30 s through --listen and through the default units (its checks too).
+Tests/e2e/load.sh "$PWD/.build/release/docker-server" "$STATE/load.md" >/dev/null
+cat "$STATE/load.md" "$STATE/cluster.md" "$STATE/placement.md" >>"$STATE/systemd.md"
 
 python3 - "$STATE/systemd.md" "$TRUE_MS" "$DS_MS" "$DS_P90" "$RSS_KB" "$RATE_SSA" "$RATE_LISTEN" "$RATE_ENGINE" "$RUNS" "$DURATION" "$CONNECTIONS" "$CONTAINERS" "$CHECK_SSA" "${R_SSA[*]}" "${R_LISTEN[*]}" "${R_ENGINE[*]}" "$ROUNDS" "$RL_FILES" "$RL_STEP" "$RL_SWEEP" "$WITH_TLS_MS" "$WITHOUT_TLS_MS" "$TLS_REQUEST_MS" \
   "$RSS_NUL" "$RSS_LOGS_JSON" "$RSS_LOGS_TEXT" "$OUT_NUL" "$OUT_JSON" "$OUT_TEXT" <<'PY' >docs/BENCHMARKS.md

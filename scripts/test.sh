@@ -26,3 +26,5 @@ echo "== faults: the engine stopped, killed, silent; folders unusable; clients g
 Tests/e2e/faults.sh .build/release/docker-server
 echo "== the shipped systemd units under a real systemd as PID 1"
 Tests/e2e/systemd.sh .build/release/docker-server
+echo "== load: 32 clients for 30 s through --listen and the default units, nothing left behind"
+Tests/e2e/load.sh .build/release/docker-server
