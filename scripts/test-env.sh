@@ -62,19 +62,26 @@ YML
   curl -fsS -o /dev/null http://127.0.0.1:5000/v2/ || { echo "test-env: registry did not start, see $state/registry.log" >&2; exit 1; }
 fi
 
-if ! docker image inspect ds-test/busybox:1 >/dev/null 2>&1; then
+# The image's version label: a machine with an older test image gets the current one.
+IMAGE_VERSION=2
+pushed=
+if [ "$(docker image inspect -f '{{index .Config.Labels "ds-test.version"}}' ds-test/busybox:1 2>/dev/null)" != "$IMAGE_VERSION" ]; then
   echo "test-env: importing the busybox test image ds-test/busybox:1"
   root=$(mktemp -d)
   mkdir -p "$root/bin" "$root/data" "$root/tmp" "$root/www"
+  # Readable by every user (runs with user=1000), /tmp writable by all as usual.
+  chmod 755 "$root" "$root/bin" "$root/data" "$root/www"
+  chmod 1777 "$root/tmp"
   cp /bin/busybox "$root/bin/busybox"
   for cmd in sh echo cat sleep ls httpd touch printf false true wc head env id mkdir rm; do
     ln -s busybox "$root/bin/$cmd"
   done
   echo "hello from busybox httpd" >"$root/www/index.html"
-  tar -C "$root" -c . | docker import -c 'ENV PATH=/bin' - ds-test/busybox:1 >/dev/null
+  tar -C "$root" -c . | docker import -c 'ENV PATH=/bin' -c "LABEL ds-test.version=$IMAGE_VERSION" - ds-test/busybox:1 >/dev/null
   rm -rf "$root"
+  pushed=no
 fi
-if ! curl -fsS -o /dev/null http://127.0.0.1:5000/v2/ds-test/busybox/manifests/1 \
+if [ "$pushed" = no ] || ! curl -fsS -o /dev/null http://127.0.0.1:5000/v2/ds-test/busybox/manifests/1 \
      -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' 2>/dev/null; then
   echo "test-env: pushing 127.0.0.1:5000/ds-test/busybox:1"
   docker tag ds-test/busybox:1 127.0.0.1:5000/ds-test/busybox:1

@@ -238,6 +238,76 @@ struct RunOptionsTests {
         #expect(error?.reason.rawValue == reason)
     }
 
+    @Test func dockerRunSettingsInForm() throws {
+        let form = "image=redis&env[A]=1&env[B]=x%3Dy&workdir=/srv&user=1000:1000&entrypoint=/bin/sh+-c&labels[app]=web"
+            + "&labels[tier]=&restart=on-failure:2&memory=512m&cpus=1.5&network=host&hostname=db-1.local&init=true&read_only=yes"
+        let options = try RunOptions(fields: Self.fields(form), defaultName: "n")
+        #expect(options.environment == ["A=1", "B=x=y"])
+        #expect(options.entrypoint == ["/bin/sh", "-c"])
+        #expect(options.restart == RunSettings.RestartPolicy(name: "on-failure", maximumRetryCount: 2))
+        #expect(options.memoryBytes == 512 << 20)
+        #expect(options.nanoCPUs == 1_500_000_000)
+        #expect(serialized(options.createConfig) ==
+            "{\"Image\":\"redis\",\"Entrypoint\":[\"/bin/sh\",\"-c\"],\"Env\":[\"A=1\",\"B=x=y\"],\"WorkingDir\":\"/srv\",\"User\":\"1000:1000\","
+            + "\"Hostname\":\"db-1.local\",\"Labels\":{\"app\":\"web\",\"tier\":\"\"},\"AttachStdin\":false,\"AttachStdout\":true,"
+            + "\"AttachStderr\":true,\"Tty\":false,\"OpenStdin\":false,\"StdinOnce\":false,\"ExposedPorts\":{},\"HostConfig\":{\"PortBindings\":{},"
+            + "\"Binds\":[],\"AutoRemove\":false,\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":2},\"Memory\":536870912,"
+            + "\"NanoCpus\":1500000000,\"NetworkMode\":\"host\",\"Init\":true,\"ReadonlyRootfs\":true}}")
+    }
+
+    @Test func dockerRunSettingsInJSON() throws {
+        let body = "{\"image\":\"redis\",\"env\":[\"A=1\",\"EMPTY=\"],\"entrypoint\":[\"redis-server\"],\"labels\":{\"n\":3},"
+            + "\"memory\":1073741824,\"cpus\":0.25,\"init\":false,\"read_only\":false,\"restart\":\"unless-stopped\"}"
+        let options = try RunOptions(fields: RequestFields(body: bytes(body), contentType: "application/json"), defaultName: "n")
+        #expect(options.environment == ["A=1", "EMPTY="])
+        #expect(options.labels == [RequestFields.Pair(key: "n", value: "3")])
+        #expect(options.memoryBytes == 1 << 30)
+        #expect(options.nanoCPUs == 250_000_000)
+        #expect(options.runsInit == false)
+        #expect(!options.readOnly)
+        #expect(options.restart?.name == "unless-stopped")
+        // Not given: left to the image and the engine.
+        let plain = try RunOptions(fields: Self.fields("image=redis"), defaultName: "n")
+        #expect(plain.runsInit == nil && plain.restart == nil && plain.environment.isEmpty && plain.memoryBytes == nil)
+    }
+
+    @Test(arguments: [
+        ("512", 512), ("512b", 512), ("1k", 1024), ("1K", 1024), ("1kb", 1024), ("1KiB", 1024), ("1.5g", 1_610_612_736),
+        ("2m", 2 << 20), ("1t", 1 << 40),
+    ] as [(String, Int64)])
+    func memoryAsDockerReadsIt(text: String, bytes: Int64) throws {
+        #expect(try RunSettings.memoryBytes(text) == bytes)
+    }
+
+    @Test(arguments: [("1", 1_000_000_000), ("0.5", 500_000_000), ("2.000000001", 2_000_000_001), ("0.01", 10_000_000)] as [(String, Int64)])
+    func cpusAsNanoCPUs(text: String, nanos: Int64) throws {
+        #expect(try RunSettings.nanoCPUs(text) == nanos)
+    }
+
+    @Test(arguments: [
+        "env=A=1", "env[]=NOEQUALS", "env[]==1", "env[A]=1&env[]=B=2", "env[]=A=1&env[]=A=2", "workdir=relative", "workdir=",
+        "user=a:b:c", "user=-root", "user=a%20b", "user=", "entrypoint[k]=v", "labels=x", "labels[]=x", "restart=sometimes",
+        "restart=on-failure:", "restart=on-failure:-1", "restart=on-failure:x", "restart=always&remove=true", "memory=", "memory=-1",
+        "memory=0", "memory=12q", "memory=1.2.3", "memory=k", "memory=99999999999t", "cpus=0", "cpus=-1", "cpus=1.", "cpus=.5",
+        "cpus=1.0000000001", "cpus=abc", "cpus=2000", "network=bad%20name", "network=container:", "network=container:-x",
+        "hostname=-x", "hostname=a..b", "hostname=under_score", "hostname=" + String(repeating: "a", count: 65), "init=maybe",
+        "read_only=2",
+    ])
+    func badSettingIs400NamingIt(field: String) throws {
+        let error = httpError { _ = try RunOptions(fields: Self.fields("image=redis&" + field), defaultName: "n") }
+        #expect(error?.status == 400)
+        let name = String(field.prefix { $0 != "=" && $0 != "[" })
+        #expect(error?.message.contains("\"\(name)\"") == true, "\(error?.message ?? "no error")")
+    }
+
+    @Test func closeMissesOfTheNewFields() throws {
+        for (given, meant) in [("environment", "env"), ("e", "env"), ("w", "workdir"), ("readonly", "read_only"), ("label", "labels"),
+                               ("memroy", "memory"), ("hostnme", "hostname"), ("m", "memory"), ("net", "network")] {
+            let error = httpError { _ = try RunOptions(fields: Self.fields("image=redis&\(given)=1"), defaultName: "n") }
+            #expect(error?.message.contains("did you mean \"\(meant)\"") == true, "\(given): \(error?.message ?? "no error")")
+        }
+    }
+
     @Test func missingImageMessage() throws {
         let error = httpError { _ = try RunOptions(fields: Self.fields("name=x"), defaultName: "n") }
         #expect(error?.message == "field \"image\" is required (e.g. image=redis:7)")
@@ -546,6 +616,7 @@ struct EngineAPITests {
         (.containerStart, 500, "{\"message\":\"driver failed: Bind for 0.0.0.0:80 failed: port is already allocated\"}", 409, "port_in_use"),
         (.containerStart, 500, "{\"message\":\"listen tcp4 0.0.0.0:80: bind: address already in use\"}", 409, "port_in_use"),
         (.containerStart, 500, "{\"message\":\"listen tcp4 192.0.2.1:80: bind: cannot assign requested address\"}", 400, "bad_host_address"),
+        (.containerStart, 500, "{\"message\":\"unable to find user nosuchuser: no matching entries in passwd file\"}", 400, "bad_field"),
         (.containerStart, 500, "{\"message\":\"invalid mount config\"}", 502, "engine_error"),
         (.containerStart, 503, "{\"message\":\"unavailable\"}", 502, "engine_error"),
         (.containerLogs, 401, "unauthorized", 502, "engine_error"),

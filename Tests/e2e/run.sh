@@ -195,6 +195,36 @@ eq "attached run on a taken port left nothing" "$(docker ps -aq --filter name=$P
 api PUT / -d image=$IMAGE -d "ports[70000]=80"
 eq "invalid port: 400" "$STATUS" 400
 
+# the settings of docker run beyond the original's fields, as docker inspect shows them
+api PUT / -d image=$IMAGE -d name=$P-settings -d detach=1 -d 'env[GREETING]=hello world' -d 'env[EMPTY]=' -d workdir=/tmp \
+  -d user=1000:1000 -d 'labels[app]=web' -d memory=64m -d cpus=0.5 -d restart=on-failure:2 -d init=true -d read_only=true \
+  -d hostname=settings-1 -d network=bridge --data-urlencode 'data=sleep 600'
+eq "run with env, workdir, user, labels, memory, cpus, restart, init, read_only, hostname, network: 201" "$STATUS" 201
+eq "docker inspect shows every setting" \
+  "$(docker inspect -f '{{json .Config.Env}} {{.Config.WorkingDir}} {{.Config.User}} {{.Config.Labels.app}} {{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.HostConfig.Init}} {{.HostConfig.ReadonlyRootfs}} {{.Config.Hostname}} {{.HostConfig.NetworkMode}}' $P-settings 2>&1)" \
+  '["GREETING=hello world","EMPTY=","PATH=/bin"] /tmp 1000:1000 web 67108864 500000000 on-failure:2 true true settings-1 bridge'
+api POST /$P-settings --data-urlencode 'data=sh -c "id -u; pwd; echo $GREETING; touch /x"'
+eq "the settings hold inside: user, workdir, env, read-only root" "$STATUS:$(json 'j["stdout"]')" $'200:1000\n/tmp\nhello world'
+has "the settings hold inside: the root file system is read-only" "$(json 'j["stderr"]')" "Read-only file system"
+api PUT / -H 'Content-Type: application/json' \
+  --data "{\"image\":\"$IMAGE\",\"remove\":true,\"env\":[\"A=1\",\"B=2\"],\"entrypoint\":[\"sh\",\"-c\"],\"data\":[\"echo \$A\$B\"]}"
+eq "JSON body: env as a list and entrypoint as argv" "$STATUS:$(json 'j["stdout"]')" 200:12
+for bad in 'env[]=NOEQUALS' 'workdir=relative' 'user=a:b:c' 'labels=x' 'restart=sometimes' 'memory=12q' 'cpus=0' \
+           'network=bad%20name' 'hostname=-x' 'init=maybe' 'read_only=2' 'entrypoint[x]=y'; do
+  api PUT / -d image=$IMAGE -d name=$P-bad-setting -d "$bad"
+  field=${bad%%[=[]*}
+  eq "bad $field ($bad): 400 naming it" "$STATUS:$(json "'\"$field\"' in j['error']")" "400:True"
+done
+api PUT / -d image=$IMAGE -d name=$P-bad-setting -d user=nosuchuser -d data=true
+eq "a user the image does not have: 400 naming the field" "$STATUS:$(json "'\"user\"' in j['error']")" "400:True"
+api PUT / -d image=$IMAGE -d name=$P-bad-setting -d memory=1k -d data=true
+eq "a memory limit under the engine's minimum: its 400" "$STATUS" 400
+api PUT / -d image=$IMAGE -d name=$P-bad-setting -d restart=always -d remove=true
+eq "restart with remove: 400 (as docker run's --restart with --rm)" "$STATUS" 400
+eq "bad settings: no container left behind" "$(docker ps -aq --filter name=$P-bad-setting)" ""
+api DELETE /$P-settings
+eq "rm of the container with settings: 200" "$STATUS" 200
+
 # rm
 api DELETE /$P-web
 eq "rm: 200" "$STATUS" 200

@@ -58,6 +58,10 @@ public enum EngineErrors {
                 return HTTPError(400, "\(context): the host address of a port binding is not an address of this machine: \(message)",
                                  reason: .badHostAddress)
             }
+            // `user` names a user or group the image's /etc/passwd or /etc/group lacks.
+            if lower.contains("unable to find user") || lower.contains("unable to find group") {
+                return HTTPError(400, "\(context): field \"user\" names no user or group of the image: \(message)", reason: .badField)
+            }
         }
         if let (status, reason) = mapped(operation, response.status) {
             return HTTPError(status, "\(context): \(message)", reason: reason)

@@ -10,6 +10,26 @@ public struct RunOptions: Equatable, Sendable {
     public var volumes: [VolumeBinding]
     /// The command (CMD); nil keeps the image's.
     public var argv: [String]?
+    /// `--entrypoint` as argv; nil keeps the image's.
+    public var entrypoint: [String]?
+    /// `-e`: `KEY=VALUE` entries, in order.
+    public var environment: [String] = []
+    /// `-w`, `-u`, `-h`, `--network`: nil keeps the image's or the engine's default.
+    public var workdir: String?
+    public var user: String?
+    public var hostname: String?
+    public var network: String?
+    /// `--label`, in order.
+    public var labels: [RequestFields.Pair] = []
+    /// `--restart`; nil: the engine's default (`no`).
+    public var restart: RunSettings.RestartPolicy?
+    /// `-m`, bytes; `--cpus` as CPUs × 10⁹.
+    public var memoryBytes: Int64?
+    public var nanoCPUs: Int64?
+    /// `--init`; nil: the engine's default.
+    public var runsInit: Bool?
+    /// `--read-only`: the container's root file system mounted read-only.
+    public var readOnly: Bool
     /// The container's stdin, then end-of-file (`echo input | docker run -i`); attached runs
     /// only.
     public var input: [UInt8]?
@@ -46,16 +66,34 @@ public struct RunOptions: Equatable, Sendable {
         }
         self.volumes = volumes
         argv = try fields.argv()
+        entrypoint = try fields.argv("entrypoint")
+        environment = try RunSettings.environment(fields.values["env"])
+        workdir = try fields.text("workdir").map { (text) throws(HTTPError) in try RunSettings.workdir(text) }
+        user = try fields.text("user").map { (text) throws(HTTPError) in try RunSettings.user(text) }
+        hostname = try fields.text("hostname").map { (text) throws(HTTPError) in try RunSettings.hostname(text) }
+        network = try fields.text("network").map { (text) throws(HTTPError) in try RunSettings.network(text) }
+        labels = try RunSettings.labels(try fields.map("labels"))
+        restart = try fields.text("restart").map { (text) throws(HTTPError) in try RunSettings.restart(text) }
+        memoryBytes = try fields.text("memory").map { (text) throws(HTTPError) in try RunSettings.memoryBytes(text) }
+        nanoCPUs = try fields.text("cpus").map { (text) throws(HTTPError) in try RunSettings.nanoCPUs(text) }
+        runsInit = fields.values["init"] == nil ? nil : try fields.bool("init")
+        readOnly = try fields.bool("read_only")
         input = try fields.bytes("input")
         interactive = try fields.bool("interactive")
         tty = try fields.bool("tty")
+        if remove, let restart, restart.name != "no" {
+            throw HTTPError.badRequest("fields \"restart\" and \"remove\" conflict: a container removed when it exits cannot be restarted (as docker run's --restart and --rm)",
+                                       reason: .badField)
+        }
         if detach, input != nil {
             throw HTTPError.badRequest("field \"input\" is given to an attached run's stdin: not with detach", reason: .badField)
         }
     }
 
-    /// The Engine API ContainerCreate body: image, command, attach flags, exposed ports and
-    /// `HostConfig` (PortBindings, Binds, AutoRemove).
+    /// The Engine API ContainerCreate body: image, command, entry point, environment, working
+    /// directory, user, host name, labels, attach flags, exposed ports and `HostConfig`
+    /// (PortBindings, Binds, AutoRemove, RestartPolicy, Memory, NanoCpus, NetworkMode, Init,
+    /// ReadonlyRootfs). Settings not given are left out: the image's or engine's default holds.
     public var createConfig: JSON {
         var exposed: [(String, JSON)] = []
         var bindings: [(String, JSON)] = []
@@ -70,17 +108,32 @@ public struct RunOptions: Equatable, Sendable {
         }
         var config: [(String, JSON)] = [("Image", .string(image.description))]
         if let argv { config.append(("Cmd", .array(argv.map(JSON.string)))) }
+        if let entrypoint { config.append(("Entrypoint", .array(entrypoint.map(JSON.string)))) }
+        if !environment.isEmpty { config.append(("Env", .array(environment.map(JSON.string)))) }
+        if let workdir { config.append(("WorkingDir", .string(workdir))) }
+        if let user { config.append(("User", .string(user))) }
+        if let hostname { config.append(("Hostname", .string(hostname))) }
+        if !labels.isEmpty { config.append(("Labels", .object(labels.map { ($0.key, .string($0.value)) }))) }
+        var host: [(String, JSON)] = [
+            ("PortBindings", .object(bindings)),
+            ("Binds", .array(volumes.map { .string($0.bind) })),
+            ("AutoRemove", .bool(remove)),
+        ]
+        if let restart {
+            host.append(("RestartPolicy", .object([("Name", .string(restart.name)), ("MaximumRetryCount", .int(restart.maximumRetryCount))])))
+        }
+        if let memoryBytes { host.append(("Memory", .int(Int(memoryBytes)))) }
+        if let nanoCPUs { host.append(("NanoCpus", .int(Int(nanoCPUs)))) }
+        if let network { host.append(("NetworkMode", .string(network))) }
+        if let runsInit { host.append(("Init", .bool(runsInit))) }
+        if readOnly { host.append(("ReadonlyRootfs", .bool(true))) }
         // With stdin attached, StdinOnce: the engine closes the container's stdin when the
         // attached client ends it (end-of-file after the input).
         config += [
             ("AttachStdin", .bool(attachesStdin)), ("AttachStdout", .bool(!detach)), ("AttachStderr", .bool(!detach)),
             ("Tty", .bool(tty)), ("OpenStdin", .bool(attachesStdin)), ("StdinOnce", .bool(attachesStdin)),
             ("ExposedPorts", .object(exposed)),
-            ("HostConfig", .object([
-                ("PortBindings", .object(bindings)),
-                ("Binds", .array(volumes.map { .string($0.bind) })),
-                ("AutoRemove", .bool(remove)),
-            ])),
+            ("HostConfig", .object(host)),
         ]
         return .object(config)
     }

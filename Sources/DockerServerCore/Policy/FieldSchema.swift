@@ -10,6 +10,8 @@ public struct FieldSchema: Sendable {
         case map
         /// A command: a string (split into words) or a list of strings.
         case command
+        /// A map, or a list of `KEY=VALUE` (`name[]=KEY=VALUE` or a JSON array).
+        case mapOrList
     }
 
     /// Field names and shapes, in the order the documentation lists them.
@@ -18,7 +20,10 @@ public struct FieldSchema: Sendable {
     /// `PUT /` (`docker run`).
     public static let run = FieldSchema(fields: [
         ("image", .single), ("name", .single), ("remove", .single), ("detach", .single), ("ports", .map),
-        ("volumes", .map), ("data", .command), ("input", .single), ("interactive", .single), ("tty", .single),
+        ("volumes", .map), ("data", .command), ("env", .mapOrList), ("workdir", .single), ("user", .single),
+        ("entrypoint", .command), ("labels", .map), ("restart", .single), ("memory", .single), ("cpus", .single),
+        ("network", .single), ("hostname", .single), ("init", .single), ("read_only", .single),
+        ("input", .single), ("interactive", .single), ("tty", .single),
     ])
 
     /// `POST /<id or name>` (`docker exec`).
@@ -29,6 +34,9 @@ public struct FieldSchema: Sendable {
         "rm": "remove", "d": "detach", "detached": "detach", "p": "ports", "publish": "ports", "port": "ports",
         "v": "volumes", "volume": "volumes", "mount": "volumes", "mounts": "volumes", "cmd": "data", "command": "data",
         "args": "data", "argv": "data", "i": "interactive", "t": "tty", "stdin": "input", "container": "name",
+        "e": "env", "environment": "env", "w": "workdir", "working_dir": "workdir", "workingdir": "workdir", "u": "user",
+        "label": "labels", "m": "memory", "memory_limit": "memory", "cpu": "cpus", "net": "network", "h": "hostname",
+        "readonly": "read_only", "read-only": "read_only", "restart_policy": "restart",
     ]
 
     /// Checks that every field of `body` is known and has its shape.
@@ -44,7 +52,8 @@ public struct FieldSchema: Sendable {
             }
             switch (shape, body.values[name]) {
             case (_, nil): continue  // null: absent
-            case (.single, .text?), (.single, .bytes?), (.map, .map?), (.command, .text?), (.command, .list?): continue
+            case (.single, .text?), (.single, .bytes?), (.map, .map?), (.command, .text?), (.command, .list?),
+                 (.mapOrList, .map?), (.mapOrList, .list?): continue
             case (.single, _):
                 throw HTTPError.badRequest("field \"\(name)\" must be a single value", reason: .badField)
             case (.map, _):
@@ -52,6 +61,9 @@ public struct FieldSchema: Sendable {
                                            reason: .badField)
             case (.command, _):
                 throw HTTPError.badRequest("field \"\(name)\" must be a command string or an array of strings", reason: .badData)
+            case (.mapOrList, _):
+                throw HTTPError.badRequest("field \"\(name)\" must be a map (\(name)[KEY]=VALUE) or a list of KEY=VALUE (\(name)[]=KEY=VALUE)",
+                                           reason: .badField)
             }
         }
     }
