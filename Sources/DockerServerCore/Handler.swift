@@ -103,7 +103,8 @@ public struct Handler {
     }
 
     /// `docker ps -a`: the engine's container array as it is, streamed (a list of thousands
-    /// of containers is never held in memory whole).
+    /// of containers is never held in memory whole), ending with a newline (the engine's
+    /// encoder writes one; added if it did not).
     func list(stream out: any ResponseStream) throws(HTTPError) -> HTTPResponse? {
         let stream = try engine.open(EngineAPI.listContainers(), timeoutSeconds: engineTimeoutSeconds)
         defer { stream.close() }
@@ -115,14 +116,17 @@ public struct Handler {
             throw EngineErrors.map(try stream.response(), operation: .containerList, context: "listing containers")
         }
         guard out.begin(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType)]) else { return nil }
+        var last: UInt8?
         do throws(HTTPError) {
             while let bytes = try stream.read(coalescingUpTo: 65536) {
                 guard out.send(bytes) else { return nil }
+                last = bytes.last ?? last
             }
         } catch {
             out.abort(error)
             return nil
         }
+        if last != 0x0A, !out.send([0x0A]) { return nil }
         out.end()
         return nil
     }

@@ -137,7 +137,7 @@ struct ClusterTests {
         ]
         let (response, unanswered) = ClusterMerge.list(answers)
         #expect(response.status == 200)
-        #expect(String(decoding: response.bodyParts.flatMap { $0 }, as: UTF8.self) == #"[{"host":"http://a:1","Id":"1"},{"host":"http://a:1","Id":"2"}]"#)
+        #expect(String(decoding: response.bodyParts.flatMap { $0 }, as: UTF8.self) == #"[{"host":"http://a:1","Id":"1"},{"host":"http://a:1","Id":"2"}]\#n"#)
         #expect(response.headers.contains { $0.0 == ClusterMerge.unansweredField && $0.1 == "http://c:1" })
         #expect(unanswered.map(\.host) == ["http://c:1"])
         // Nodes found down are named too.
@@ -154,7 +154,7 @@ struct ClusterTests {
         #expect(one.status == 200 && String(decoding: one.bodyParts.flatMap { $0 }, as: UTF8.self) == #"{"host":"http://b:1","id":"x"}"#)
         #expect(!one.headers.contains { $0.0 == "Date" })
         let two = ClusterMerge.byContainer([NodeAnswer(host: "http://a:1", outcome: here), NodeAnswer(host: "http://b:1", outcome: here)])
-        #expect(String(decoding: two.bodyParts.flatMap { $0 }, as: UTF8.self) == #"[{"host":"http://a:1","id":"x"},{"host":"http://b:1","id":"x"}]"#)
+        #expect(String(decoding: two.bodyParts.flatMap { $0 }, as: UTF8.self) == #"[{"host":"http://a:1","id":"x"},{"host":"http://b:1","id":"x"}]\#n"#)
         #expect(ClusterMerge.byContainer([NodeAnswer(host: "http://a:1", outcome: notHere)]).status == 404)
         let failed = ClusterMerge.byContainer([NodeAnswer(host: "http://a:1", outcome: notHere),
                                                NodeAnswer(host: "http://b:1", outcome: .failed(HTTPError(504, "slow", reason: .engineTimeout)))])

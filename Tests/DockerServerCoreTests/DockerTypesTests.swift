@@ -520,9 +520,9 @@ struct StreamTests {
         #expect(Self.text(collector.stdout) == "hello world\\n")
         #expect(Self.text(collector.stderr) == "oops\\né😀")
         #expect(!collector.truncated)
-        #expect(Self.json(collector) == "{\"stdout\":\"hello world\\n\",\"stderr\":\"oops\\né😀\"}")
+        #expect(Self.json(collector) == "{\"stdout\":\"hello world\\n\",\"stderr\":\"oops\\né😀\"}\n")
         #expect(Self.json(collector, [("id", .string("x")), ("exitCode", .int(3))])
-            == "{\"id\":\"x\",\"exitCode\":3,\"stdout\":\"hello world\\n\",\"stderr\":\"oops\\né😀\"}")
+            == "{\"id\":\"x\",\"exitCode\":3,\"stdout\":\"hello world\\n\",\"stderr\":\"oops\\né😀\"}\n")
     }
 
     @Test func collectorTTYIsAllStdout() {
@@ -535,7 +535,7 @@ struct StreamTests {
     @Test func collectorReplacesInvalidUTF8() {
         var collector = OutputCollector(multiplexed: false)
         collector.feed([0x61, 0xFF, 0x62, 0xC3])
-        #expect(Self.json(collector) == "{\"stdout\":\"a\u{FFFD}b\u{FFFD}\",\"stderr\":\"\"}")
+        #expect(Self.json(collector) == "{\"stdout\":\"a\u{FFFD}b\u{FFFD}\",\"stderr\":\"\"}\n")
     }
 
     @Test func collectorTruncatesAfterEscaping() throws {
@@ -546,7 +546,7 @@ struct StreamTests {
         #expect(collector.truncated)
         #expect(collector.stdout.escaped.count == Limits.maxOutputBytes)
         #expect(collector.stdout.escaped.last == 0x62)
-        #expect(Self.json(collector).hasSuffix("\",\"stderr\":\"\",\"truncated\":true}"))
+        #expect(Self.json(collector).hasSuffix("\",\"stderr\":\"\",\"truncated\":true}\n"))
         // NUL bytes escape to six bytes each: the cap counts what is sent.
         var nuls = OutputCollector(multiplexed: false)
         nuls.feed([UInt8](repeating: 0, count: Limits.maxOutputBytes))

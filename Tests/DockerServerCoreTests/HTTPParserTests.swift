@@ -550,7 +550,7 @@ struct HTTPResponseTests {
     @Test func serializesAJSONResponse() {
         let response = HTTPResponse(status: 200, json: .object([("id", .string("abc"))]))
         #expect(String(decoding: response.serialize(), as: UTF8.self) ==
-            "HTTP/1.1 200 OK\r\nServer: docker-server\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 12\r\nConnection: close\r\n\r\n{\"id\":\"abc\"}")
+            "HTTP/1.1 200 OK\r\nServer: docker-server\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 13\r\nConnection: close\r\n\r\n{\"id\":\"abc\"}\n")
     }
 
     @Test func serializesWithDateAndExtraFields() {
@@ -562,7 +562,7 @@ struct HTTPResponseTests {
     @Test func headResponseKeepsContentLengthButHasNoBody() {
         let response = HTTPResponse(status: 404, json: bytes("{\"code\":404}"))
         #expect(String(decoding: response.serialize(omitBody: true), as: UTF8.self) ==
-            "HTTP/1.1 404 Not Found\r\nServer: docker-server\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 12\r\nConnection: close\r\n\r\n")
+            "HTTP/1.1 404 Not Found\r\nServer: docker-server\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 13\r\nConnection: close\r\n\r\n")
     }
 
     @Test func chunkedHead() {
@@ -602,7 +602,7 @@ struct HTTPResponseTests {
         let response = error.response
         #expect(response.status == 405)
         #expect(response.headers.map { "\($0.0): \($0.1)" } == ["Content-Type: application/json; charset=utf-8", "Allow: GET, PUT"])
-        #expect(String(decoding: response.body, as: UTF8.self) == "{\"code\":405,\"error\":\"method PATCH not allowed here; allowed: GET, PUT\"}")
+        #expect(String(decoding: response.body, as: UTF8.self) == "{\"code\":405,\"error\":\"method PATCH not allowed here; allowed: GET, PUT\"}\n")
     }
 
     @Test func errorBodyEscapesTheMessage() {

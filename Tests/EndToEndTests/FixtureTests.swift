@@ -49,6 +49,10 @@ struct FixtureTests {
             #expect(Self.withoutDate(text) == Self.withoutDate(expected), "fixture \(name)")
             return
         }
+        // Every JSON answer ends with a newline (docs/API.md "Answers").
+        if head.contains(where: { $0.lowercased().hasPrefix("content-type: application/json") }), !body.isEmpty {
+            #expect(body.hasSuffix("\n"), "fixture \(name): a JSON body without its final newline")
+        }
         let expect = try String(contentsOf: folder.appendingPathComponent("expect"), encoding: .utf8)
         var expectedExit: Int32 = 0
         let lines = expect.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
@@ -73,6 +77,8 @@ struct FixtureTests {
                 #expect(body.contains(parts[1]), "fixture \(name): body \(body) lacks \(parts[1])")
             case "body-is":
                 #expect(body == parts[1], "fixture \(name): body \(body)")
+            case "body-line":
+                #expect(body == parts[1] + "\n", "fixture \(name): body \(body)")
             case "exit":
                 expectedExit = Int32(parts[1]) ?? -1
             default:

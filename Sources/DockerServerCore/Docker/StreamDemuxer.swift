@@ -68,15 +68,15 @@ public struct OutputCollector: Sendable {
     public var truncated: Bool { stdout.truncated || stderr.truncated }
 
     /// The answer's JSON object, `{` `members` `,"stdout":"…","stderr":"…"` (and
-    /// `,"truncated":true` when output was dropped) `}`, in parts: the collected text is not
-    /// copied into one buffer.
+    /// `,"truncated":true` when output was dropped) `}` and a newline, in parts: the collected
+    /// text is not copied into one buffer.
     public mutating func jsonParts(_ members: [(String, JSON)]) -> [[UInt8]] {
         stdout.finish()
         stderr.finish()
         var head = JSON.object(members).serialized
         head.removeLast()  // the closing brace: the output members follow
         head.append(contentsOf: (members.isEmpty ? "\"stdout\":\"" : ",\"stdout\":\"").utf8)
-        let tail = truncated ? "\",\"truncated\":true}" : "\"}"
+        let tail = truncated ? "\",\"truncated\":true}\n" : "\"}\n"
         return [head, stdout.escaped, Array("\",\"stderr\":\"".utf8), stderr.escaped, Array(tail.utf8)]
     }
 }

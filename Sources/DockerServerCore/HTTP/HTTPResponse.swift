@@ -29,9 +29,11 @@ public struct HTTPResponse: Sendable {
     /// The body's length in bytes.
     public var bodyCount: Int { bodyParts.reduce(0) { $0 + $1.count } }
 
-    /// A response with a JSON body and `Content-Type: application/json; charset=utf-8`.
+    /// A response with a JSON body and `Content-Type: application/json; charset=utf-8`; the
+    /// body ends with a newline (docs/API.md "Answers"), added when `json` lacks it.
     public init(status: Int, json: [UInt8]) {
-        self.init(status: status, headers: [("Content-Type", HTTPResponse.jsonContentType)], body: json)
+        self.init(status: status, headers: [("Content-Type", HTTPResponse.jsonContentType)],
+                  body: json.last == 0x0A ? json : json + [0x0A])
     }
 
     /// A response whose body is `value` serialised.
