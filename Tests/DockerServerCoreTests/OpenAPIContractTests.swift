@@ -208,4 +208,21 @@ struct OpenAPIContractTests {
             #expect(!lines.contains { $0.contains("'null'") }, "\(schema).\(field.name): form data has no null")
         }
     }
+
+    /// Header fields the code sends on every answer of their kind are required in the
+    /// document, so the contract test (Tests/e2e/contract.sh) checks them on each answer:
+    /// WWW-Authenticate on a 401 (Connection's authentication; Tests/e2e/run.sh checks it),
+    /// X-Error on a HEAD error (HTTPError.headResponse, which the spawner's and the
+    /// misconfiguration 503 use too).
+    @Test(arguments: ["WWW-Authenticate", "X-Error"])
+    func headersSentOnEveryAnswerOfTheirKindAreRequired(header: String) throws {
+        let doc = Self.document()
+        try #require(!doc.isEmpty, "docs/openapi.yaml is missing or empty")
+        #expect(doc.contains { $0.path == ["components", "headers", header, "required"] && $0.value == "true" })
+        if header == "X-Error" {
+            for status in [400, 404, 429, 502, 503] {
+                #expect(HTTPError(status, "x", reason: .badRequest).headResponse.headers.contains { $0.0 == "X-Error" })
+            }
+        }
+    }
 }
