@@ -225,4 +225,27 @@ struct OpenAPIContractTests {
             }
         }
     }
+
+    /// The boolean words of the document are the code's (RequestFields.parseBool): the Flag
+    /// of the bodies, and the query parameters timestamps, follow and volumes, where empty
+    /// means true. The query parameters had no pattern, so a contract test could not send
+    /// them a value the document calls invalid.
+    @Test(arguments: ["Flag", "timestamps", "follow", "volumes"])
+    func booleanPatternsAreTheCodesWords(name: String) throws {
+        let doc = Self.document()
+        try #require(!doc.isEmpty, "docs/openapi.yaml is missing or empty")
+        let path = name == "Flag" ? ["components", "schemas", "Flag", "oneOf", "-", "pattern"]
+                                  : ["components", "parameters", name, "schema", "pattern"]
+        let pattern = try #require(doc.first { $0.path == path }?.value, "\(name) has a pattern")
+        let regex = try Regex(pattern)
+        var candidates = ["", "2", "t", "y", "n", "truee", " true", "true ", "01", "-1", "nope", "onn", "ye", "tru", "of", "offf", "yess"]
+        for word in ["true", "false", "1", "0", "on", "off", "yes", "no"] {
+            candidates += [word, word.uppercased(), word.prefix(1).uppercased() + word.dropFirst()]
+        }
+        for value in candidates {
+            let expected = (name != "Flag" && value.isEmpty) || RequestFields.parseBool(value) != nil
+            let matches = (try? regex.wholeMatch(in: value)) != nil
+            #expect(matches == expected, "\(name): \"\(value)\"")
+        }
+    }
 }
