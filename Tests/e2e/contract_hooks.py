@@ -33,6 +33,8 @@ LIVE = PREFIX + "-live"  # running (sleep): logs, exec
 EXITED = PREFIX + "-exited"  # exited: logs, exec's 409
 GONE = PREFIX + "-gone"  # never created: 404
 MISSING_IMAGE = "%s/%s/missing:1" % (REGISTRY, PREFIX)  # the registry answers 404
+# A registry that refuses connections (nothing listens on port 1): the pull's 502.
+UNREACHABLE_IMAGE = "127.0.0.1:1/%s/unreachable:1" % PREFIX
 
 _lock = threading.Lock()
 _counter = itertools.count(1)
@@ -140,7 +142,7 @@ def _steer_run(body):
     # Present and a reference (a JSON number or boolean is read as its text, so it is one
     # too): this run's image, now and then one the local registry does not have (404).
     if "image" in body and (isinstance(image, (bool, int, float)) or (isinstance(image, str) and REFERENCE.match(image))):
-        body["image"] = IMAGE if _rng.random() < 0.9 else MISSING_IMAGE
+        body["image"] = _rng.choices([IMAGE, MISSING_IMAGE, UNREACHABLE_IMAGE], weights=[90, 7, 3])[0]
     body["name"] = _container_name(body.get("name"))
     if "ports" in body:
         body["ports"] = _steer_ports(body["ports"])
@@ -176,6 +178,7 @@ def _steer_reference(value):
                 "%s/ds-test/busybox:1" % REGISTRY,
                 MISSING_IMAGE,
                 "%s/%s/missing@sha256:%064x" % (REGISTRY, PREFIX, _rng.getrandbits(256)),
+                UNREACHABLE_IMAGE,
             ]
         )
     return value
