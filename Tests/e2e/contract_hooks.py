@@ -1,10 +1,12 @@
-# Schemathesis hooks for Tests/e2e/contract.sh (SCHEMATHESIS_HOOKS=Tests.e2e.contract_hooks or
-# a path): they keep the generated requests on this run's own containers, images, volumes and
-# ports, so a contract run against a real, shared engine touches nothing else and never waits on
-# the internet. The values a hook rewrites are schema-valid ones only; an invalid value is sent
-# as generated (the server must refuse it, and when it does not, contract.sh sees the container
-# or the status). Schemathesis revalidates a case after before_call, so its checks judge what
-# was actually sent.
+# Schemathesis hooks for Tests/e2e/contract.sh (SCHEMATHESIS_HOOKS=path/to/this/file): they
+# keep the generated requests on this run's own containers, image tag, volumes and ports, so a
+# contract run against a real, shared engine touches nothing else and never waits on the
+# internet. A valid value is replaced by another valid one (and, now and then, a command given
+# where none was, since the test image has none, or input dropped beside detach, a 400); an invalid
+# value is sent as generated: the server must refuse it, and when it does not, contract.sh
+# sees the status or the container. Schemathesis revalidates a case after before_call, so its
+# checks judge what was actually sent. The random choices follow DS_CONTRACT_SEED, so a seed
+# replays a run.
 #
 # Settings come from the environment contract.sh exports:
 #   DS_CONTRACT_PREFIX   every container and named volume a request may create starts with it
