@@ -2,7 +2,7 @@
 # Prepares this machine for the test suite (Debian 12, root): apt packages, a running dockerd
 # (vfs storage), a local registry on 127.0.0.1:5000, and the busybox test image
 # `ds-test/busybox:1` imported locally and pushed as `127.0.0.1:5000/ds-test/busybox:1`, and the
-# PyPI tools the tests use (openapi-spec-validator, PyYAML, botocore and moto).
+# PyPI tools the tests use (openapi-spec-validator, PyYAML, botocore, moto and schemathesis).
 # Idempotent: whatever already runs is reused. Logs go to ${DS_TEST_STATE:-/tmp/ds-test}.
 set -euo pipefail
 state=${DS_TEST_STATE:-/tmp/ds-test}
@@ -29,13 +29,14 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # PyPI: the OpenAPI document is validated with openapi-spec-validator; the S3 store is
-# checked against botocore's signer and a moto server (scripts/s3-server.sh).
-if ! python3 -c 'import openapi_spec_validator, yaml, botocore, moto.server' 2>/dev/null; then
-  echo "test-env: installing openapi-spec-validator, PyYAML and moto[server] (pip)"
+# checked against botocore's signer and a moto server (scripts/s3-server.sh); schemathesis
+# checks the live server against the document (Tests/e2e/contract.sh).
+if ! python3 -c 'import openapi_spec_validator, yaml, botocore, moto.server, schemathesis' 2>/dev/null; then
+  echo "test-env: installing openapi-spec-validator, PyYAML, moto[server] and schemathesis (pip)"
   command -v pip3 >/dev/null 2>&1 || python3 -m pip --version >/dev/null 2>&1 || {
     export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; apt-get install -y -qq python3-pip >/dev/null; }
-  python3 -m pip install -q openapi-spec-validator pyyaml 'moto[server]' 2>/dev/null ||
-    python3 -m pip install -q --break-system-packages openapi-spec-validator pyyaml 'moto[server]'
+  python3 -m pip install -q openapi-spec-validator pyyaml 'moto[server]' schemathesis 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages openapi-spec-validator pyyaml 'moto[server]' schemathesis
 fi
 
 if ! docker info >/dev/null 2>&1; then

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): prepares the machine (apt packages, dockerd, local
 # registry, test image, PyPI tools), builds, then runs the unit tests, the canned-request
-# fixtures, the end-to-end suite, the cluster suites (shared folder, S3) and the systemd suite
-# (a real systemd as PID 1) against the release binary that ships.
+# fixtures, the end-to-end suite, the cluster suites (shared folder, S3), the contract test
+# (schemathesis), the fault suite, the systemd suite (a real systemd as PID 1) and the load
+# suite against the release binary that ships.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/test-env.sh
@@ -22,6 +23,8 @@ echo "== cluster mode: three nodes, each with its own engine in its own network 
 Tests/e2e/cluster.sh .build/release/docker-server
 echo "== cluster mode on the S3 store: a local S3 API (moto) that checks signatures"
 Tests/e2e/s3.sh .build/release/docker-server
+echo "== contract: schemathesis against docs/openapi.yaml and a live server on the real engine"
+Tests/e2e/contract.sh .build/release/docker-server
 echo "== faults: the engine stopped, killed, silent; folders unusable; clients gone; hung nodes; big answers"
 Tests/e2e/faults.sh .build/release/docker-server
 echo "== the shipped systemd units under a real systemd as PID 1"

@@ -70,9 +70,37 @@ struct OpenAPIContractTests {
     }
 
     static func document(filePath: String = #filePath) -> [(path: [String], value: String?)] {
+        entries(text(filePath: filePath))
+    }
+
+    static func text(filePath: String = #filePath) -> String {
         let root = filePath.split(separator: "/").dropLast(3).joined(separator: "/")
-        guard let bytes = readFile("/" + root + "/docs/openapi.yaml") else { return [] }
-        return entries(String(decoding: bytes, as: UTF8.self))
+        guard let bytes = readFile("/" + root + "/docs/openapi.yaml") else { return "" }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The lines of `components.schemas.SCHEMA` (or of its property PROPERTY), the key line
+    /// included: everything indented deeper than the key. The entries leave out scalar list
+    /// items (`- string` in a type list), which these checks need.
+    static func block(_ text: String, schema: String, property: String? = nil) -> [Substring] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        func indent(_ line: Substring) -> Int { line.prefix { $0 == " " }.count }
+        func after(_ key: String, indent level: Int, in range: Range<Int>) -> Range<Int>? {
+            guard let start = range.first(where: { indent(lines[$0]) == level && lines[$0].dropFirst(level) == key + ":" })
+            else { return nil }
+            var end = start + 1
+            while end < range.upperBound, lines[end].isEmpty || indent(lines[end]) > level { end += 1 }
+            return start..<end
+        }
+        guard let components = after("components", indent: 0, in: 0..<lines.count),
+              let schemas = after("schemas", indent: 2, in: components),
+              var found = after(schema, indent: 4, in: schemas) else { return [] }
+        if let property {
+            guard let properties = after("properties", indent: 6, in: found),
+                  let one = after(property, indent: 8, in: properties) else { return [] }
+            found = one
+        }
+        return Array(lines[found])
     }
 
     @Test func theReaderReadsBlockStyle() {
@@ -135,6 +163,89 @@ struct OpenAPIContractTests {
                 && $0.path[2] == name && $0.path[3] == "properties" }.map { $0.path[4] }
             #expect(fields == schema.fields.map(\.name), "\(name)")
             #expect(doc.contains { $0.path == ["components", "schemas", name, "additionalProperties"] && $0.value == "false" })
+        }
+    }
+
+    /// The JSON bodies follow RequestFields(json:): null is an absent field (so a required
+    /// field's null is a 400), and a number or boolean is one value read as its text. The
+    /// contract test (Tests/e2e/contract.sh) found the schemas stricter than that.
+    @Test(arguments: [("RunRequest", FieldSchema.run, "image"), ("ExecRequest", FieldSchema.exec, "data")])
+    func jsonSchemasTakeNullNumbersAndBooleans(schema: String, fields: FieldSchema, required: String) throws {
+        let text = Self.text()
+        try #require(!text.isEmpty, "docs/openapi.yaml is missing or empty")
+        let flag = Self.block(text, schema: "Flag")
+        #expect(flag.contains { $0.trimmingSpaces == "- type: 'null'" }, "Flag takes JSON null")
+        for field in fields.fields {
+            let lines = Self.block(text, schema: schema, property: field.name)
+            try #require(!lines.isEmpty, "\(schema).\(field.name) is documented")
+            let isFlag = lines.contains { $0.contains("'#/components/schemas/Flag'") }
+            let isCommand = lines.contains { $0.contains("'#/components/schemas/Command'") }
+            let null = isFlag || lines.contains { $0.trimmingSpaces == "- 'null'" || $0.trimmingSpaces == "- type: 'null'" }
+            #expect(null == (field.name != required), "\(schema).\(field.name): JSON null \(field.name == required ? "is a 400" : "is an absent field")")
+            if field.shape == .single && !isFlag {
+                #expect(lines.contains { $0.trimmingSpaces == "- number" } && lines.contains { $0.trimmingSpaces == "- boolean" },
+                        "\(schema).\(field.name) takes a JSON number or boolean, read as its text")
+            }
+            if field.shape == .command {
+                #expect(isCommand, "\(schema).\(field.name) is a Command")
+            }
+        }
+        let command = Self.block(text, schema: "Command")
+        #expect(command.contains { $0.trimmingSpaces == "- number" } && command.contains { $0.trimmingSpaces == "- boolean" })
+    }
+
+    /// In form data OpenAPI sends a list as the repeated name=value (style form, explode), which
+    /// the server refuses as a duplicate: the form schemas' data is a string (data[]=… is
+    /// described in prose), and their maps are the bracketed deepObject style.
+    @Test(arguments: [("RunForm", FieldSchema.run), ("ExecForm", FieldSchema.exec)])
+    func formSchemasSayWhatFormDataCarries(schema: String, fields: FieldSchema) throws {
+        let text = Self.text()
+        try #require(!text.isEmpty, "docs/openapi.yaml is missing or empty")
+        let data = Self.block(text, schema: schema, property: "data")
+        #expect(data.dropFirst().first?.trimmingSpaces == "type: string", "\(schema).data is a string")
+        for field in fields.fields {
+            let lines = Self.block(text, schema: schema, property: field.name)
+            #expect(!lines.contains { $0.contains("'null'") }, "\(schema).\(field.name): form data has no null")
+        }
+    }
+
+    /// Header fields the code sends on every answer of their kind are required in the
+    /// document, so the contract test (Tests/e2e/contract.sh) checks them on each answer:
+    /// WWW-Authenticate on a 401 (Connection's authentication; Tests/e2e/run.sh checks it),
+    /// X-Error on a HEAD error (HTTPError.headResponse, which the spawner's and the
+    /// misconfiguration 503 use too).
+    @Test(arguments: ["WWW-Authenticate", "X-Error"])
+    func headersSentOnEveryAnswerOfTheirKindAreRequired(header: String) throws {
+        let doc = Self.document()
+        try #require(!doc.isEmpty, "docs/openapi.yaml is missing or empty")
+        #expect(doc.contains { $0.path == ["components", "headers", header, "required"] && $0.value == "true" })
+        if header == "X-Error" {
+            for status in [400, 404, 429, 502, 503] {
+                #expect(HTTPError(status, "x", reason: .badRequest).headResponse.headers.contains { $0.0 == "X-Error" })
+            }
+        }
+    }
+
+    /// The boolean words of the document are the code's (RequestFields.parseBool): the Flag
+    /// of the bodies, and the query parameters timestamps, follow and volumes, where empty
+    /// means true. The query parameters had no pattern, so a contract test could not send
+    /// them a value the document calls invalid.
+    @Test(arguments: ["Flag", "timestamps", "follow", "volumes"])
+    func booleanPatternsAreTheCodesWords(name: String) throws {
+        let doc = Self.document()
+        try #require(!doc.isEmpty, "docs/openapi.yaml is missing or empty")
+        let path = name == "Flag" ? ["components", "schemas", "Flag", "oneOf", "-", "pattern"]
+                                  : ["components", "parameters", name, "schema", "pattern"]
+        let pattern = try #require(doc.first { $0.path == path }?.value, "\(name) has a pattern")
+        let regex = try Regex(pattern)
+        var candidates = ["", "2", "t", "y", "n", "truee", " true", "true ", "01", "-1", "nope", "onn", "ye", "tru", "of", "offf", "yess"]
+        for word in ["true", "false", "1", "0", "on", "off", "yes", "no"] {
+            candidates += [word, word.uppercased(), word.prefix(1).uppercased() + word.dropFirst()]
+        }
+        for value in candidates {
+            let expected = (name != "Flag" && value.isEmpty) || RequestFields.parseBool(value) != nil
+            let matches = (try? regex.wholeMatch(in: value)) != nil
+            #expect(matches == expected, "\(name): \"\(value)\"")
         }
     }
 }
