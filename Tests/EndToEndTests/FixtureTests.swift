@@ -49,9 +49,11 @@ struct FixtureTests {
             #expect(Self.withoutDate(text) == Self.withoutDate(expected), "fixture \(name)")
             return
         }
-        // Every JSON answer ends with a newline (docs/API.md "Answers").
+        // Every JSON answer ends with a newline (docs/API.md "Answers"), chunked ones too.
         if head.contains(where: { $0.lowercased().hasPrefix("content-type: application/json") }), !body.isEmpty {
-            #expect(body.hasSuffix("\n"), "fixture \(name): a JSON body without its final newline")
+            let chunked = head.contains { $0.lowercased() == "transfer-encoding: chunked" }
+            let content = chunked ? Self.dechunked(Array(body.utf8)) : Array(body.utf8)
+            #expect(content.last == 0x0A, "fixture \(name): a JSON body without its final newline")
         }
         let expect = try String(contentsOf: folder.appendingPathComponent("expect"), encoding: .utf8)
         var expectedExit: Int32 = 0
@@ -116,6 +118,18 @@ struct FixtureTests {
     static func split(_ text: String) -> (head: [String], body: String) {
         guard let range = text.range(of: "\r\n\r\n") else { return (text.components(separatedBy: "\r\n"), "") }
         return (text[..<range.lowerBound].components(separatedBy: "\r\n"), String(text[range.upperBound...]))
+    }
+
+    /// The content of a chunked body (RFC 9112 §7.1; sizes in hex, no extensions expected).
+    static func dechunked(_ body: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [], i = 0
+        while let lineEnd = body[i...].firstIndex(of: 0x0A), let size = Int(String(decoding: body[i..<lineEnd], as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines), radix: 16), size > 0, lineEnd + 1 + size <= body.count {
+            out += body[(lineEnd + 1)..<(lineEnd + 1 + size)]
+            i = lineEnd + 1 + size + 2
+            guard i < body.count else { break }
+        }
+        return out
     }
 
     static func withoutDate(_ text: String) -> String {

@@ -152,6 +152,14 @@ def _steer_run(body):
         body["volumes"] = _steer_volumes(body["volumes"])
     if "data" in body:
         body["data"] = _bounded_command(body["data"])
+    if "entrypoint" in body:
+        body["entrypoint"] = _bounded_command(body["entrypoint"])
+    # Networks: mostly the engine's own (a made-up name is the engine's 404, kept now and
+    # then); restart policies other than no would keep the run's containers restarting.
+    if isinstance(body.get("network"), str) and _rng.random() < 0.8:
+        body["network"] = _rng.choice(["bridge", "none"])
+    if isinstance(body.get("restart"), str) and body["restart"] != "no" and _rng.random() < 0.8:
+        body["restart"] = "no"
     # Reach the engine more often than the schema alone would: the test image has no default
     # command (the engine's 400 "No command specified"), and input with detach is a 400.
     if body.get("data") in (None, "", []) and _rng.random() < 0.7:
