@@ -27,7 +27,7 @@ for tool in wrk socat systemd-socket-activate docker python3 openssl; do
   command -v "$tool" >/dev/null || { echo "bench: $tool missing (run scripts/test-env.sh)" >&2; exit 1; }
 done
 docker info >/dev/null 2>&1 || { echo "bench: no Docker engine answers (run scripts/test-env.sh)" >&2; exit 1; }
-scripts/build.sh >/dev/null
+swift build -c release >/dev/null   # static and stripped: Package.swift
 STATE=$(mktemp -d /tmp/ds-bench.XXXXXX)
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$STATE"' EXIT
@@ -147,7 +147,7 @@ PY
 # (e) TLS: the piped 401 with TLS support compiled in (and unused) vs a build without it
 # (-DDS_NO_TLS), taking turns; then whole HTTPS requests (new connection, handshake, GET /)
 # through --listen --https, with a throw-away CA made by the openssl command.
-scripts/build.sh --scratch-path .build-notls -Xswiftc -DDS_NO_TLS >/dev/null
+swift build -c release --scratch-path .build-notls -Xswiftc -DDS_NO_TLS >/dev/null
 NOTLS=$PWD/.build-notls/release/docker-server
 scripts/make-test-certs.sh "$STATE/tls" || { echo "bench: openssl could not make the test certificates" >&2; exit 1; }
 P_TLS=$(free_port)
@@ -249,7 +249,7 @@ print(f"""# Benchmarks
 
 Produced by `scripts/bench.sh` in one run on {datetime.date.today().isoformat()}: {cpu}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores,
 Linux {platform.release()}, Docker {engine_version}, {containers} containers on the engine. Release build,
-static, stripped executable (`scripts/build.sh`). Loopback only.
+static, stripped executable (a plain `swift build -c release`: Package.swift). Loopback only.
 Numbers move with the machine's load; rerun the script rather than trusting an old table.
 
 | what | measured | target | |

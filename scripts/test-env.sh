@@ -11,7 +11,7 @@ mkdir -p "$state"
 need=()
 for pair in docker:docker.io dockerd:docker.io busybox:busybox-static docker-registry:docker-registry \
             xinetd:xinetd curl:curl socat:socat hyperfine:hyperfine wrk:wrk openssl:openssl python3:python3 \
-            debootstrap:debootstrap systemd-nspawn:systemd-container ip:iproute2; do
+            debootstrap:debootstrap systemd-nspawn:systemd-container ip:iproute2 file:file; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
