@@ -30,6 +30,8 @@ echo "== cluster mode on the S3 store: a local S3 API (moto) that checks signatu
 Tests/e2e/s3.sh .build/release/docker-server
 echo "== contract: schemathesis against docs/openapi.yaml and a live server on the real engine"
 Tests/e2e/contract.sh .build/release/docker-server
+echo "== the container image (scripts/image.sh): list, run, exec, logs, rm and HTTPS through it"
+Tests/e2e/image.sh .build/release/docker-server
 echo "== faults: the engine stopped, killed, silent; folders unusable; clients gone; hung nodes; big answers"
 Tests/e2e/faults.sh .build/release/docker-server
 echo "== the shipped systemd units under a real systemd as PID 1"

@@ -7,6 +7,9 @@ import DockerServerCore
 ///   priority prefix;
 /// - `--log_file syslog`: syslog(3), facility daemon, the level as its priority (the
 ///   convention under xinetd);
+/// - `--log_file stderr`: stderr, the file's line format (for `docker logs` and terminals),
+///   unless stderr is the client's connection (the same socket as stdin, as under inetd):
+///   then the default file;
 /// - otherwise appended to the file named by `--log_file` (`%DATE%` = UTC `YYYY-MM-DD-HH`)
 ///   with one `write(2)` per line, so concurrent processes never interleave inside a line. A
 ///   file that reached `--log_max_size` MiB is continued in `PATH.1`, `PATH.2`, …; whenever a
@@ -16,7 +19,7 @@ import DockerServerCore
 /// Never to stderr otherwise: under inetd stderr is the client's socket. A log that cannot be
 /// written never fails the request.
 public final class Logger {
-    enum Destination { case journal, syslog, file }
+    enum Destination { case journal, syslog, stderr, file }
     let level: LogLevel
     let destination: Destination
     let filePattern: String
@@ -35,10 +38,12 @@ public final class Logger {
         } else if config.logFile == "syslog" {
             destination = .syslog
             openlog("docker-server", LOG_PID, LOG_DAEMON)
+        } else if config.logFile == "stderr" {
+            destination = Logger.stderrIsTheConnection() ? .file : .stderr
         } else {
             destination = .file
         }
-        filePattern = config.logFile
+        filePattern = config.logFile == "stderr" ? Config().logFile : config.logFile
         maxFileBytes = config.logMaxSizeMB * 1_048_576
         expirySeconds = config.logExpiryDays * 86_400
     }
@@ -53,6 +58,14 @@ public final class Logger {
         return fstat(2, &st) == 0 && UInt64(st.st_dev) == device && UInt64(st.st_ino) == inode
     }
 
+    /// True when stderr is the same open socket as stdin (inetd passes the connection as
+    /// both): log lines there would reach the client.
+    static func stderrIsTheConnection() -> Bool {
+        var input = stat(), error = stat()
+        guard fstat(0, &input) == 0, fstat(2, &error) == 0 else { return false }
+        return (input.st_mode & S_IFMT) == S_IFSOCK && input.st_dev == error.st_dev && input.st_ino == error.st_ino
+    }
+
     /// sd-daemon(3) and syslog(3) priority of a level.
     static func priority(_ level: LogLevel) -> Int32 {
         switch level {
@@ -64,8 +77,8 @@ public final class Logger {
         }
     }
 
-    /// True when log lines go to stderr (the journal), not to a file.
-    public var writesToStderr: Bool { destination == .journal }
+    /// True when log lines go to stderr (the journal, `--log_file stderr`), not to a file.
+    public var writesToStderr: Bool { destination == .journal || destination == .stderr }
 
     /// True when lines at `level` are written (to skip work for lines that would be dropped).
     public func enabled(_ level: LogLevel) -> Bool { level >= self.level }
@@ -84,6 +97,9 @@ public final class Logger {
             _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
         case .syslog:
             Logger.syslog(Logger.priority(level), line)
+        case .stderr:
+            let bytes = Array("time=\(Logger.timestamp()) \(line)\n".utf8)
+            _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
         case .file:
             if fd < 0, !fileRefused { openFile() }
             guard fd >= 0 else { return }
