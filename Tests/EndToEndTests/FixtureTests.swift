@@ -49,7 +49,7 @@ struct FixtureTests {
             #expect(Self.withoutDate(text) == Self.withoutDate(expected), "fixture \(name)")
             return
         }
-        // Every JSON answer ends with a newline (docs/API.md "Answers"), chunked ones too.
+        // Every JSON answer ends with a newline (docs/API.md "Endpoints"), chunked ones too.
         if head.contains(where: { $0.lowercased().hasPrefix("content-type: application/json") }), !body.isEmpty {
             let chunked = head.contains { $0.lowercased() == "transfer-encoding: chunked" }
             let content = chunked ? Self.dechunked(Array(body.utf8)) : Array(body.utf8)

@@ -30,7 +30,7 @@ public struct HTTPResponse: Sendable {
     public var bodyCount: Int { bodyParts.reduce(0) { $0 + $1.count } }
 
     /// A response with a JSON body and `Content-Type: application/json; charset=utf-8`; the
-    /// body ends with a newline (docs/API.md "Answers"), added when `json` lacks it.
+    /// body ends with a newline (docs/API.md "Endpoints"), added when `json` lacks it.
     public init(status: Int, json: [UInt8]) {
         self.init(status: status, headers: [("Content-Type", HTTPResponse.jsonContentType)],
                   body: json.last == 0x0A ? json : json + [0x0A])
