@@ -69,7 +69,7 @@ public final class ClusterNodes {
         // long gone, and no cached read deletes anything.
         if fresh {
             // A few per read: each costs the store a read and a delete before the answer.
-            for (name, why) in membership.rejected.filter({ $0.why == .stale }).prefix(Limits.staleEntriesRemovedPerRead) {
+            for (name, _) in membership.rejected.filter({ $0.why == .stale }).prefix(Limits.staleEntriesRemovedPerRead) {
                 guard let bytes = objects.first(where: { $0.name == name })?.bytes else { continue }
                 do throws(StoreError) {
                     if try store.delete(name, ifUnchanged: bytes) {
