@@ -19,13 +19,6 @@ print("%.1f %d" % (usage.ru_maxrss / 1024, os.path.getsize(os.environ["STATE"] +
 PY
 )
 peak_rss() { STATE=$STATE python3 -c "$PEAK_RSS" "$BIN" "$1" --token "$TOKEN" --log_file "$LOG" "${@:2}"; }
-# request_file FILE METHOD TARGET [BODY]: a canned request with the token.
-request_file() {
-  local body=${4:-}
-  printf '%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s' "$2" "$3" "$TOKEN" "${#body}" "$body" >"$1"
-}
-# lt A B: A is a number below B (a missing or non-numeric A fails).
-lt() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a ~ /^-?[0-9]+(\.[0-9]+)?$/ && a + 0 < b + 0)}'; }
 
 # 1. A client that stops reading is dropped after --write_timeout (client_stalled), and
 # frees its place: with a cap of one connection the next client is served right after.

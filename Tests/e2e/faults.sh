@@ -33,12 +33,6 @@ wait_port "$PORT" || fatal "--listen did not bind $PORT"
 
 # since START: seconds (one decimal) since START (a `date +%s.%N` value).
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
-lt() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a ~ /^-?[0-9]+(\.[0-9]+)?$/ && a + 0 < b + 0)}'; }
-# request_file FILE METHOD TARGET [BODY]: a canned request with the token.
-request_file() {
-  local body=${4:-}
-  printf '%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s' "$2" "$3" "$TOKEN" "${#body}" "$body" >"$1"
-}
 # piped FILE [ENV=VALUE…] [-- ARGS…]: pipes FILE through a fresh docker-server on the fault
 # engine (later options win); its answer goes to $STATE/piped.out, "PEAK_MiB SECONDS" to stdout.
 PIPED=$(cat <<'PY'

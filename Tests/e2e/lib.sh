@@ -30,6 +30,13 @@ hasnt() {
   elif [[ "$2" != *"$3"* ]]; then ok "$1"; else bad "$1" "[$3] unexpectedly in [${2:0:600}]"; fi
 }
 
+# request_file FILE METHOD TARGET [BODY]: a canned request with the token.
+request_file() {
+  local body=${4:-}
+  printf '%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s' "$2" "$3" "$TOKEN" "${#body}" "$body" >"$1"
+}
+# lt A B: A is a number below B (a missing or non-numeric A fails).
+lt() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a ~ /^-?[0-9]+(\.[0-9]+)?$/ && a + 0 < b + 0)}'; }
 # A free TCP port on loopback.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
