@@ -9,8 +9,9 @@
 #   - libssl.so.3 and libcrypto.so.3 (OpenSSL 3), the system's openssl.cnf and its CA
 #     certificates (/etc/ssl/certs/ca-certificates.crt, /usr/lib/ssl/cert.pem);
 #   - /tmp (the default log and rate-limit folder), /certs (where --https looks).
-# Entry point: docker-server --listen 1717, logging to stderr (docker logs); arguments given
-# to `docker run` after the image are passed on (--https, --cluster, …).
+# Entry point: docker-server --listen 1717, logging to stderr (docker logs), a shutdown grace
+# of 5 s (docker stop kills after 10 s: connections are ended cleanly before that); arguments
+# given to `docker run` after the image are passed on (--https, --cluster, …).
 # Usage: scripts/image.sh [BINARY]   (default: builds .build/release/docker-server)
 # Prints the image's tag. Needs docker (the engine), tar, and the OpenSSL 3 libraries.
 set -euo pipefail
@@ -76,11 +77,13 @@ ln -sfn /etc/ssl/certs/ca-certificates.crt "$ROOT/usr/lib/ssl/cert.pem"
 ln -sfn /etc/ssl/certs "$ROOT/usr/lib/ssl/certs"
 mkdir -p "$ROOT/usr/local/bin" "$ROOT/certs" "$ROOT/tmp"
 chmod 1777 "$ROOT/tmp"
+chmod 755 "$ROOT"   # mktemp made it owner-only: the image's / must be readable by every user
 install -m 0755 "$BIN" "$ROOT/usr/local/bin/docker-server"
 
 tar -C "$ROOT" --numeric-owner --owner=0 --group=0 -c . | docker import \
   -c 'ENTRYPOINT ["/usr/local/bin/docker-server", "--listen", "1717"]' \
   -c 'ENV DS_LOG_FILE=stderr' \
+  -c 'ENV DS_SHUTDOWN_GRACE=5' \
   -c 'EXPOSE 1717' \
   -c "LABEL org.opencontainers.image.title=docker-server org.opencontainers.image.version=$VERSION" \
   -m "docker-server $VERSION (scripts/image.sh)" - "$TAG" >/dev/null

@@ -273,7 +273,7 @@ struct RunOptionsTests {
 
     @Test(arguments: [
         ("512", 512), ("512b", 512), ("1k", 1024), ("1K", 1024), ("1kb", 1024), ("1KiB", 1024), ("1.5g", 1_610_612_736),
-        ("2m", 2 << 20), ("1t", 1 << 40),
+        ("2m", 2 << 20), ("1t", 1 << 40), ("0", 0),
     ] as [(String, Int64)])
     func memoryAsDockerReadsIt(text: String, bytes: Int64) throws {
         #expect(try RunSettings.memoryBytes(text) == bytes)
@@ -288,7 +288,7 @@ struct RunOptionsTests {
         "env=A=1", "env[]=NOEQUALS", "env[]==1", "env[A]=1&env[]=B=2", "env[]=A=1&env[]=A=2", "workdir=relative", "workdir=",
         "user=a:b:c", "user=-root", "user=a%20b", "user=", "entrypoint[k]=v", "labels=x", "labels[]=x", "restart=sometimes",
         "restart=on-failure:", "restart=on-failure:-1", "restart=on-failure:x", "restart=always&remove=true", "memory=", "memory=-1",
-        "memory=0", "memory=12q", "memory=1.2.3", "memory=k", "memory=99999999999t", "cpus=0", "cpus=-1", "cpus=1.", "cpus=.5",
+        "memory=12q", "memory=1.2.3", "memory=k", "memory=99999999999t", "cpus=0", "cpus=0.001", "cpus=0.009999999", "user=99999999999", "user=1:2147483648", "cpus=-1", "cpus=1.", "cpus=.5",
         "cpus=1.0000000001", "cpus=abc", "cpus=2000", "network=bad%20name", "network=container:", "network=container:-x",
         "hostname=-x", "hostname=a..b", "hostname=under_score", "hostname=" + String(repeating: "a", count: 65), "init=maybe",
         "read_only=2",
@@ -298,6 +298,27 @@ struct RunOptionsTests {
         #expect(error?.status == 400)
         let name = String(field.prefix { $0 != "=" && $0 != "[" })
         #expect(error?.message.contains("\"\(name)\"") == true, "\(error?.message ?? "no error")")
+    }
+
+    @Test func emptyEntrypointClearsTheImagesAsDockerDoes() throws {
+        for form in ["image=redis&entrypoint=", "image=redis&entrypoint[]="] {
+            #expect(try RunOptions(fields: Self.fields(form), defaultName: "n").entrypoint == [""], "\(form)")
+        }
+        let json = try RunOptions(fields: RequestFields(body: bytes("{\"image\":\"redis\",\"entrypoint\":[]}"), contentType: "application/json"),
+                                  defaultName: "n")
+        #expect(json.entrypoint == [""])
+        #expect(try RunOptions(fields: Self.fields("image=redis"), defaultName: "n").entrypoint == nil)
+    }
+
+    @Test func errorsNameTheFieldTheyAreAbout() throws {
+        let quote = httpError { _ = try RunOptions(fields: Self.fields("image=redis&entrypoint=%27"), defaultName: "n") }
+        #expect(quote?.message == "unterminated single quote in entrypoint")
+        let array = httpError {
+            _ = try RunOptions(fields: RequestFields(body: bytes("{\"image\":\"redis\",\"env\":[1]}"), contentType: "application/json"), defaultName: "n")
+        }
+        #expect(array?.message == "env array must hold only strings")
+        let label = httpError { _ = try RunOptions(fields: Self.fields("image=redis&labels[a]=%00"), defaultName: "n") }
+        #expect(label?.message.contains("the value of label a") == true)
     }
 
     @Test func closeMissesOfTheNewFields() throws {
@@ -617,6 +638,8 @@ struct EngineAPITests {
         (.containerStart, 500, "{\"message\":\"listen tcp4 0.0.0.0:80: bind: address already in use\"}", 409, "port_in_use"),
         (.containerStart, 500, "{\"message\":\"listen tcp4 192.0.2.1:80: bind: cannot assign requested address\"}", 400, "bad_host_address"),
         (.containerStart, 500, "{\"message\":\"unable to find user nosuchuser: no matching entries in passwd file\"}", 400, "bad_field"),
+        (.containerStart, 500, "{\"message\":\"cannot join own network\"}", 400, "bad_field"),
+        (.containerStart, 409, "{\"message\":\"cannot join network of a non running container: 3f2a\"}", 409, "conflict"),
         (.containerStart, 500, "{\"message\":\"invalid mount config\"}", 502, "engine_error"),
         (.containerStart, 503, "{\"message\":\"unavailable\"}", 502, "engine_error"),
         (.containerLogs, 401, "unauthorized", 502, "engine_error"),

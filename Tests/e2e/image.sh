@@ -26,6 +26,8 @@ eq "the entry point is docker-server --listen 1717" "$(docker image inspect -f '
 size=$(docker image inspect -f '{{.Size}}' "$TAG")
 check "the image is small ($((size / 1048576)) MiB)" test "$size" -lt $((64 << 20))
 
+eq "it runs as another user (--user 65534)" "$(docker run --rm --user 65534 "$TAG" --version 2>&1)" "docker-server $(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/DockerServerCore/Version.swift)"
+
 echo "# docker run -d -p …:1717 -v /var/run/docker.sock:/var/run/docker.sock, the token from a file"
 printf '%s\n' "$TOKEN" >"$STATE/token"
 PORT=$(free_port)
@@ -55,6 +57,20 @@ eq "rm through the image: 200" "$STATUS:$(json 'j["removed"]')" "200:True"
 logs=$(docker logs "$SERVER" 2>&1)
 has "the access lines are in docker logs" "$logs" "reason=access"
 hasnt "docker logs never hold the token" "$logs" "$TOKEN"
+
+# docker stop: SIGTERM, SIGKILL 10 s later. An attached run in flight is ended as a hang-up
+# would end it (its container killed) before that, and the server exits 0.
+curl -s -o /dev/null --max-time 30 -H "Authorization: Bearer $TOKEN" -X PUT "$URL/" -d image=$IMAGE -d name=$P-inflight \
+  --data-urlencode 'data=sleep 600' &
+for _ in $(seq 50); do [ "$(docker inspect -f '{{.State.Running}}' $P-inflight 2>/dev/null)" = true ] && break; sleep 0.2; done
+start=$(date +%s.%N)
+docker stop "$SERVER" >/dev/null
+took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+check "docker stop with an attached run in flight: done before the SIGKILL (${took} s)" lt "$took" 9.5
+eq "docker stop: the server exited 0" "$(docker inspect -f '{{.State.ExitCode}}' "$SERVER")" 0
+for _ in $(seq 50); do [ "$(docker inspect -f '{{.State.Running}}' $P-inflight 2>/dev/null)" = false ] && break; sleep 0.2; done
+eq "docker stop: the attached run's container was killed" "$(docker inspect -f '{{.State.Running}}' $P-inflight 2>/dev/null)" false
+wait
 
 echo "# HTTPS with certificates mounted at /certs, the token from a variable"
 scripts/make-test-certs.sh "$STATE/certs" >/dev/null || fatal "cannot make test certificates"

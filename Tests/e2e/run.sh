@@ -209,7 +209,7 @@ has "the settings hold inside: the root file system is read-only" "$(json 'j["st
 api PUT / -H 'Content-Type: application/json' \
   --data "{\"image\":\"$IMAGE\",\"remove\":true,\"env\":[\"A=1\",\"B=2\"],\"entrypoint\":[\"sh\",\"-c\"],\"data\":[\"echo \$A\$B\"]}"
 eq "JSON body: env as a list and entrypoint as argv" "$STATUS:$(json 'j["stdout"]')" 200:12
-for bad in 'env[]=NOEQUALS' 'workdir=relative' 'user=a:b:c' 'labels=x' 'restart=sometimes' 'memory=12q' 'cpus=0' \
+for bad in 'env[]=NOEQUALS' 'workdir=relative' 'user=a:b:c' 'labels=x' 'restart=sometimes' 'memory=12q' 'cpus=0' 'cpus=0.001' 'user=99999999999' \
            'network=bad%20name' 'hostname=-x' 'init=maybe' 'read_only=2' 'entrypoint[x]=y'; do
   api PUT / -d image=$IMAGE -d name=$P-bad-setting -d "$bad"
   field=${bad%%[=[]*}
@@ -219,6 +219,8 @@ api PUT / -d image=$IMAGE -d name=$P-bad-setting -d user=nosuchuser -d data=true
 eq "a user the image does not have: 400 naming the field" "$STATUS:$(json "'\"user\"' in j['error']")" "400:True"
 api PUT / -d image=$IMAGE -d name=$P-bad-setting -d memory=1k -d data=true
 eq "a memory limit under the engine's minimum: its 400" "$STATUS" 400
+api PUT / -d image=$IMAGE -d name=$P-bad-setting -d network=container:$P-stopped-peer -d data=true
+eq "network=container:NAME of a container that does not exist: 404" "$STATUS" 404
 api PUT / -d image=$IMAGE -d name=$P-bad-setting -d restart=always -d remove=true
 eq "restart with remove: 400 (as docker run's --restart with --rm)" "$STATUS" 400
 eq "bad settings: no container left behind" "$(docker ps -aq --filter name=$P-bad-setting)" ""

@@ -62,6 +62,15 @@ public enum EngineErrors {
             if lower.contains("unable to find user") || lower.contains("unable to find group") {
                 return HTTPError(400, "\(context): field \"user\" names no user or group of the image: \(message)", reason: .badField)
             }
+            // `network=container:NAME` naming the container itself.
+            if lower.contains("cannot join own network") {
+                return HTTPError(400, "\(context): field \"network\" names the container itself: \(message)", reason: .badField)
+            }
+        }
+        // `network=container:NAME` with NAME stopped: the engine's 409, which ContainerStart
+        // does not document, is the client's conflict.
+        if operation == .containerStart, response.status == 409 {
+            return HTTPError(409, "\(context): \(message)", reason: .conflict)
         }
         if let (status, reason) = mapped(operation, response.status) {
             return HTTPError(status, "\(context): \(message)", reason: reason)

@@ -10,7 +10,8 @@ public struct RunOptions: Equatable, Sendable {
     public var volumes: [VolumeBinding]
     /// The command (CMD); nil keeps the image's.
     public var argv: [String]?
-    /// `--entrypoint` as argv; nil keeps the image's.
+    /// `--entrypoint` as argv; nil keeps the image's, `[""]` (the field given empty, as
+    /// `docker run --entrypoint ''`) clears it.
     public var entrypoint: [String]?
     /// `-e`: `KEY=VALUE` entries, in order.
     public var environment: [String] = []
@@ -66,7 +67,7 @@ public struct RunOptions: Equatable, Sendable {
         }
         self.volumes = volumes
         argv = try fields.argv()
-        entrypoint = try fields.argv("entrypoint")
+        entrypoint = try fields.argv("entrypoint") ?? (fields.values["entrypoint"] == nil ? nil : [""])
         environment = try RunSettings.environment(fields.values["env"])
         workdir = try fields.text("workdir").map { (text) throws(HTTPError) in try RunSettings.workdir(text) }
         user = try fields.text("user").map { (text) throws(HTTPError) in try RunSettings.user(text) }

@@ -51,12 +51,14 @@ public enum RunSettings {
     }
 
     /// `-u`: `user`, `uid`, `user:group` or `uid:gid` (names of letters, digits, `_`, `.`, `-`,
-    /// not starting with `-`; at most 256 bytes).
+    /// not starting with `-`; numeric ids at most 2147483647, the kernel's range; at most 256
+    /// bytes).
     /// - Throws: `HTTPError` 400 otherwise.
     public static func user(_ text: String) throws(HTTPError) -> String {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         let valid = text.utf8.count <= 256 && (1...2).contains(parts.count) && parts.allSatisfy { part in
             guard let first = part.utf8.first, first != UInt8(ascii: "-") else { return false }
+            if part.utf8.allSatisfy({ (0x30...0x39).contains($0) }) { return part.count <= 10 && Int(part)! <= 2_147_483_647 }
             return part.utf8.allSatisfy { ContainerReference.isAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
         }
         guard valid else { throw bad("user", "must be USER, UID, USER:GROUP or UID:GID, got \"\(shown(text))\"") }
@@ -67,9 +69,10 @@ public enum RunSettings {
     /// - Throws: `HTTPError` 400 otherwise.
     public static func labels(_ pairs: [RequestFields.Pair]) throws(HTTPError) -> [RequestFields.Pair] {
         for pair in pairs {
-            guard !pair.key.isEmpty, !pair.key.utf8.contains(0), !pair.value.utf8.contains(0) else {
-                throw bad("labels", "invalid label \"\(shown(pair.key))\" (a key that is not empty, no NUL)")
+            guard !pair.key.isEmpty, !pair.key.utf8.contains(0) else {
+                throw bad("labels", "invalid label name \"\(shown(pair.key))\" (not empty, no NUL)")
             }
+            guard !pair.value.utf8.contains(0) else { throw bad("labels", "the value of label \(shown(pair.key)) contains a NUL character") }
         }
         return pairs
     }
@@ -94,7 +97,7 @@ public enum RunSettings {
 
     /// `-m`: bytes, as docker reads them: a number (a fraction allowed) with an optional unit
     /// `b`, `k`, `m`, `g`, `t` (powers of 1024; case ignored; `kb`, `kib` also read), e.g.
-    /// `512m`, `1.5g`, `1073741824`. At least 1 byte, at most 2^62.
+    /// `512m`, `1.5g`, `1073741824`. At most 2^62; 0 means no limit, as `docker run -m 0`.
     /// - Throws: `HTTPError` 400 otherwise.
     public static func memoryBytes(_ text: String) throws(HTTPError) -> Int64 {
         let fail = bad("memory", "must be bytes with an optional unit b, k, m, g or t (e.g. 512m), got \"\(shown(text))\"")
@@ -110,15 +113,16 @@ public enum RunSettings {
         }
         guard let number = decimal(rest) else { throw fail }
         let bytes = (number * unit).rounded(.down)
-        guard bytes >= 1, bytes <= Double(1 << 62) else { throw fail }
+        guard bytes >= 0, bytes <= Double(1 << 62) else { throw fail }
         return Int64(bytes)
     }
 
-    /// `--cpus`: a decimal number of CPUs (at most 9 decimals), greater than 0 and at most
-    /// 1024, as the Engine API's `NanoCpus` (CPUs × 10⁹).
+    /// `--cpus`: a decimal number of CPUs (at most 9 decimals), from 0.01 (the kernel's
+    /// smallest CFS quota, 1 ms per 100 ms) to 1024, as the Engine API's `NanoCpus`
+    /// (CPUs × 10⁹).
     /// - Throws: `HTTPError` 400 otherwise.
     public static func nanoCPUs(_ text: String) throws(HTTPError) -> Int64 {
-        let fail = bad("cpus", "must be a number of CPUs greater than 0 (e.g. 1.5), got \"\(shown(text))\"")
+        let fail = bad("cpus", "must be a number of CPUs from 0.01 (e.g. 1.5), got \"\(shown(text))\"")
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let whole = parts.first, !whole.isEmpty, whole.count <= 4,
               whole.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { throw fail }
@@ -126,7 +130,7 @@ public enum RunSettings {
         guard fraction.count <= 9, fraction.utf8.allSatisfy({ (0x30...0x39).contains($0) }), parts.count == 1 || !fraction.isEmpty,
               let units = Int64(whole), let nanos = Int64(fraction + String(repeating: "0", count: 9 - fraction.count)) else { throw fail }
         let total = units * 1_000_000_000 + nanos
-        guard total > 0, total <= 1024 * 1_000_000_000 else { throw fail }
+        guard total >= 10_000_000, total <= 1024 * 1_000_000_000 else { throw fail }
         return total
     }
 

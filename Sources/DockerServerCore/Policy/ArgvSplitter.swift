@@ -4,9 +4,9 @@
 /// globbing, operators or comments — `$`, `` ` ``, `*`, `;`, `|`, `#` are ordinary characters.
 /// No shell ever sees the result.
 public enum ArgvSplitter {
-    /// Splits `text`.
+    /// Splits `text`; `field` names the request field in messages.
     /// - Throws: `HTTPError` 400 for an unterminated quote or a trailing backslash.
-    public static func split(_ text: String) throws(HTTPError) -> [String] {
+    public static func split(_ text: String, field: String = "data") throws(HTTPError) -> [String] {
         var words: [String] = []
         var word: [UInt8] = []
         var inWord = false
@@ -20,7 +20,7 @@ public enum ArgvSplitter {
                 i += 1
             case UInt8(ascii: "'"):
                 guard let close = b[(i + 1)...].firstIndex(of: UInt8(ascii: "'")) else {
-                    throw HTTPError.badRequest("unterminated single quote in data", reason: .badData)
+                    throw HTTPError.badRequest("unterminated single quote in \(field)", reason: .badData)
                 }
                 word.append(contentsOf: b[(i + 1)..<close])
                 inWord = true
@@ -40,9 +40,9 @@ public enum ArgvSplitter {
                     word.append(d)
                     i += 1
                 }
-                guard closed else { throw HTTPError.badRequest("unterminated double quote in data", reason: .badData) }
+                guard closed else { throw HTTPError.badRequest("unterminated double quote in \(field)", reason: .badData) }
             case UInt8(ascii: "\\"):
-                guard i + 1 < b.count else { throw HTTPError.badRequest("trailing backslash in data", reason: .badData) }
+                guard i + 1 < b.count else { throw HTTPError.badRequest("trailing backslash in \(field)", reason: .badData) }
                 if b[i + 1] != 0x0A { word.append(b[i + 1]); inWord = true }
                 i += 2
             default:
@@ -58,20 +58,20 @@ public enum ArgvSplitter {
     /// The argv for a `data` value: a JSON array of strings when `text` is one (after
     /// leading blanks), else `split(text)`.
     /// - Throws: `HTTPError` 400 for a JSON array with non-string items or bad quoting.
-    public static func argv(from text: String) throws(HTTPError) -> [String] {
+    public static func argv(from text: String, field: String = "data") throws(HTTPError) -> [String] {
         let trimmed = text.trimmingSpaces
         if trimmed.hasPrefix("["), let json = try? JSON.parse(trimmed), case let .array(items) = json {
-            return try strings(items)
+            return try strings(items, field: field)
         }
-        return try split(text)
+        return try split(text, field: field)
     }
 
-    /// The strings of a JSON array.
+    /// The strings of a JSON array, the value of request field `field`.
     /// - Throws: `HTTPError` 400 when an item is not a string.
-    public static func strings(_ items: [JSON]) throws(HTTPError) -> [String] {
+    public static func strings(_ items: [JSON], field: String = "data") throws(HTTPError) -> [String] {
         var argv: [String] = []
         for item in items {
-            guard let s = item.stringValue else { throw HTTPError.badRequest("data array must hold only strings", reason: .badData) }
+            guard let s = item.stringValue else { throw HTTPError.badRequest("\(field) array must hold only strings", reason: .badData) }
             argv.append(s)
         }
         return argv

@@ -103,7 +103,7 @@ public struct RequestFields: Sendable {
                     pairs.append(Pair(key: key, value: text))
                 }
                 values[name] = .map(pairs)
-            case .array(let items): values[name] = .list(try ArgvSplitter.strings(items))
+            case .array(let items): values[name] = .list(try ArgvSplitter.strings(items, field: name))
             default: values[name] = .text(RequestFields.scalarText(value) ?? "")
             }
         }
@@ -182,7 +182,7 @@ public struct RequestFields: Sendable {
         switch values[name] {
         case nil: return nil
         case .list(let items)?: argv = items
-        case .text(let s)?: argv = try ArgvSplitter.argv(from: s)
+        case .text(let s)?: argv = try ArgvSplitter.argv(from: s, field: name)
         case .map?, .bytes?: throw HTTPError.badRequest("field \"\(name)\" must be a command string or an array of strings", reason: .badData)
         }
         // An argument is a C string for the kernel (execve): it cannot hold NUL.
