@@ -1,0 +1,19 @@
+import Testing
+@testable import DockerServerCore
+
+/// What the fuzz targets found (docs/FUZZING.md "Findings"), each input kept here so that the
+/// fix stays: the target, the input as libFuzzer saved it, and what must hold.
+@Suite("Fuzz findings")
+struct FuzzFindingsTests {
+    /// `container_reference`: `GET /%D9%97v` (a combining mark, U+0657, after the slash) was
+    /// routed to container `v`: the router dropped the path's first Character, and the mark
+    /// joins the slash into one. The slash is one byte; the name is everything after it.
+    @Test(arguments: ["GET", "POST", "DELETE", "HEAD"])
+    func combiningMarkAfterTheSlashIsPartOfTheName(method: String) throws {
+        let path = try RequestTarget("/%D9%97v").path
+        #expect(path == "/\u{657}v")
+        #expect(throws: HTTPError.self) { try Router.route(method: method, path: path) }
+        #expect(throws: HTTPError.self) { try ContainerReference.validate("/\u{657}v") }
+        #expect(try Router.route(method: method, path: "/v") != .list)
+    }
+}
