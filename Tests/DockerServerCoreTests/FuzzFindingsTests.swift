@@ -16,4 +16,15 @@ struct FuzzFindingsTests {
         #expect(throws: HTTPError.self) { try ContainerReference.validate("/\u{657}v") }
         #expect(try Router.route(method: method, path: "/v") != .list)
     }
+
+    /// `aws_ini`: a shared credentials or config file with CRLF line ends read as one line,
+    /// so neither its sections nor its keys were found ("\r\n" is one Character, neither
+    /// "\n" nor "\r").
+    @Test func crlfLineEndsInAWSFiles() throws {
+        let text = "[default]\r\naws_access_key_id = AKIAEXAMPLE\r\naws_secret_access_key = secret\r\nregion = eu-west-3\r\n"
+        #expect(INIFile.sections(text) == ["default": ["aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": "secret", "region": "eu-west-3"]])
+        #expect(INIFile.sections("=\r\n[k]\r\n") == ["k": [:]])
+        let settings = try AWSSettings.resolve(environment: [:], credentialsFile: ("/c", text), configFile: ("/f", nil), secretCredential: nil)
+        #expect(settings.accessKeyID == "AKIAEXAMPLE" && settings.region == "eu-west-3")
+    }
 }
