@@ -27,4 +27,18 @@ struct FuzzFindingsTests {
         let settings = try AWSSettings.resolve(environment: [:], credentialsFile: ("/c", text), configFile: ("/f", nil), secretCredential: nil)
         #expect(settings.accessKeyID == "AKIAEXAMPLE" && settings.region == "eu-west-3")
     }
+
+    /// `s3_xml`: an element's content was unescaped, then its children read from that text
+    /// and unescaped again, so an error message holding `</Message>` (sent as
+    /// `&lt;/Message&gt;`) was cut there, and a key `a&amp;lt;b` read as `a<b`.
+    @Test func xmlIsUnescapedOnce() throws {
+        let error = "<Error><Code>NoSuchKey</Code><Message>ket do&lt;/Message&gt;&lt;B</Message><RequestId>1</RequestId></Error>"
+        #expect(S3XML.error(Array(error.utf8))?.message == "ket do</Message><B")
+        let page = "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a&amp;lt;b</Key></Contents>"
+            + "<Contents><Key>x&lt;/Key&gt;y</Key></Contents><Contents><Key>ds-1&amp;#46;json</Key></Contents></ListBucketResult>"
+        #expect(try S3XML.listing(Array(page.utf8)).keys == ["a&lt;b", "x</Key>y", "ds-1&#46;json"])
+        // By bytes: a combining mark after `>` or `;` hides neither.
+        let marked = "<ListBucketResult><Contents><Key>\u{301}k&amp;\u{301}</Key></Contents></ListBucketResult>"
+        #expect(try S3XML.listing(Array(marked.utf8)).keys.map { Array($0.utf8) } == [Array("\u{301}k&\u{301}".utf8)])
+    }
 }
