@@ -41,4 +41,13 @@ struct FuzzFindingsTests {
         let marked = "<ListBucketResult><Contents><Key>\u{301}k&amp;\u{301}</Key></Contents></ListBucketResult>"
         #expect(try S3XML.listing(Array(marked.utf8)).keys.map { Array($0.utf8) } == [Array("\u{301}k&\u{301}".utf8)])
     }
+
+    /// `cluster_entry`: a stored entry whose signature holds a character JSON escapes
+    /// (`"signature":"…\b…"`) was written back unescaped, as JSON that no longer parses.
+    @Test func entrySignatureIsEscaped() throws {
+        let text = #"{"host":"http://192.0.2.7:1717","load":5.125000,"updated":3590000000000,"signature":"ab\bab\"\\"}"#
+        let entry = try ClusterEntry.parse(Array(text.utf8))
+        #expect(entry.signature == "ab\u{8}ab\"\\")
+        #expect(try ClusterEntry.parse(entry.serialized) == entry)
+    }
 }
