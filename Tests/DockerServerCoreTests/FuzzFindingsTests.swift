@@ -50,4 +50,14 @@ struct FuzzFindingsTests {
         #expect(entry.signature == "ab\u{8}ab\"\\")
         #expect(try ClusterEntry.parse(entry.serialized) == entry)
     }
+
+    /// `image_reference`: a digest algorithm was any run of `[a-z0-9+._-]` starting with a
+    /// letter or digit (`p++`, `sha256-`), not the grammar its comment names.
+    @Test(arguments: ["p++a", "sha256-", "a..b", "a+-b"])
+    func digestAlgorithmFollowsTheGrammar(algorithm: String) {
+        let hex = String(repeating: "0123456789abcdef", count: 4)
+        #expect(throws: HTTPError.self) { try ImageReference("re@\(algorithm):\(hex)") }
+        #expect((try? ImageReference("re@p+pha256:\(hex)"))?.digest == "p+pha256:\(hex)")
+        #expect((try? ImageReference("re@sha256.v2_x-y:\(hex)")) != nil)
+    }
 }
