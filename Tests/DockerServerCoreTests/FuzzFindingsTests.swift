@@ -60,4 +60,11 @@ struct FuzzFindingsTests {
         #expect((try? ImageReference("re@p+pha256:\(hex)"))?.digest == "p+pha256:\(hex)")
         #expect((try? ImageReference("re@sha256.v2_x-y:\(hex)")) != nil)
     }
+
+    /// `response_head`: a status line `HTTP/1.1 -01 UPGRADED` was read as status -1 (and
+    /// `+20` as 20): `Int(_:)` takes a sign. A status is three digits.
+    @Test(arguments: ["HTTP/1.1 -01 UPGRADED\r\n\r\n", "HTTP/1.1 +20 OK\r\n\r\n", "HTTP/1.1 2 0 OK\r\n\r\n"])
+    func statusIsThreeDigits(head: String) {
+        #expect(throws: HTTPError.self) { try ResponseHeadParser.parse(Array(head.utf8)) }
+    }
 }
