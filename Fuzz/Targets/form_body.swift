@@ -4,7 +4,7 @@
 // Asserts: refusals are 400s; the fields written out again as form data decode to the same
 // fields; the same fields as a JSON body decode to the same fields and get the same answer
 // from both schemas (one schema whatever the encoding); a field or map key given twice is
-// refused as a duplicate.
+// refused as a duplicate; every `&`-separated part is one field or item (split by bytes).
 @testable import DockerServerCore
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -15,6 +15,18 @@ public func fuzzFormBody(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
         invariant(error.status == 400, "form body refused with status \(error.status)")
         return 0
     }
+    // Every `&`-separated part is one field or one map or list item: splitting is by bytes.
+    let text = body.filter { $0 != 0x0D && $0 != 0x0A }.trimmingWhitespace()
+    let parts = text.split(separator: UInt8(ascii: "&")).count
+    let items = fields.values.values.reduce(0) { count, value in
+        switch value {
+        case .text, .bytes: return count + 1
+        case .list(let items): return count + items.count
+        case .map(let entries): return count + entries.count
+        }
+    }
+    invariant(items == parts || body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }),
+              "\(parts) parts of form data gave \(items) fields and items")
     let outcome = SchemaOutcome(fields)
     guard let form = formText(fields) else {
         invariant(false, "fields decoded from form data cannot be written as form data")
