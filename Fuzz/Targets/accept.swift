@@ -6,6 +6,8 @@
 // parsed range has a lowercase token type and subtype and a q from 0 to 1000.
 @testable import DockerServerCore
 
+/// libFuzzer calls this once per input (`data`, `size` bytes); it returns 0, and a broken
+/// invariant or a crash stops the run (docs/FUZZING.md).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzAccept(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let accept = String(decoding: fuzzBytes(data, size), as: UTF8.self)

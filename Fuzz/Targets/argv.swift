@@ -12,6 +12,8 @@ func shellQuoted(_ word: String) -> String {
     return String(decoding: out + [UInt8(ascii: "'")], as: UTF8.self)
 }
 
+/// libFuzzer calls this once per input (`data`, `size` bytes); it returns 0, and a broken
+/// invariant or a crash stops the run (docs/FUZZING.md).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzArgv(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let text = String(decoding: fuzzBytes(data, size), as: UTF8.self)

@@ -18,6 +18,8 @@ func iniWord(_ reader: inout FuzzReader, lowercase: Bool) -> String {
     return raw.isEmpty ? "k" : String(decoding: raw, as: UTF8.self)
 }
 
+/// libFuzzer calls this once per input (`data`, `size` bytes); it returns 0, and a broken
+/// invariant or a crash stops the run (docs/FUZZING.md).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzAWSINI(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let bytes = fuzzBytes(data, size)

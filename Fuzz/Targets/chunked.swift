@@ -15,6 +15,8 @@ func decodeAll(_ pieces: [ArraySlice<UInt8>], maxBodyBytes: Int?) -> (body: [UIn
     return (body, decoder.isDone, decoder.consumed, nil)
 }
 
+/// libFuzzer calls this once per input (`data`, `size` bytes); it returns 0, and a broken
+/// invariant or a crash stops the run (docs/FUZZING.md).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzChunked(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let input = fuzzBytes(data, size)

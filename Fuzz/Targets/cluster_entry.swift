@@ -6,6 +6,8 @@
 // node URL that reads back from its `description`; its object name is one a listing keeps.
 @testable import DockerServerCore
 
+/// libFuzzer calls this once per input (`data`, `size` bytes); it returns 0, and a broken
+/// invariant or a crash stops the run (docs/FUZZING.md).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzClusterEntry(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let bytes = fuzzBytes(data, size)

@@ -6,6 +6,8 @@
 // GET, POST and DELETE to exactly the validated name, and nothing else routes there.
 @testable import DockerServerCore
 
+/// libFuzzer calls this once per input (`data`, `size` bytes); it returns 0, and a broken
+/// invariant or a crash stops the run (docs/FUZZING.md).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzContainerReference(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let text = String(decoding: fuzzBytes(data, size), as: UTF8.self)

@@ -11,6 +11,8 @@ func isLowerHex64(_ s: String) -> Bool {
     s.utf8.count == 64 && s.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
 }
 
+/// libFuzzer calls this once per input (`data`, `size` bytes); it returns 0, and a broken
+/// invariant or a crash stops the run (docs/FUZZING.md).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzForwardingHeader(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let bytes = fuzzBytes(data, size)

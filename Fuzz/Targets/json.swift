@@ -3,6 +3,8 @@
 // serialisation is a fixed point (serialising again gives the same bytes).
 @testable import DockerServerCore
 
+/// libFuzzer calls this once per input (`data`, `size` bytes); it returns 0, and a broken
+/// invariant or a crash stops the run (docs/FUZZING.md).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSON(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let bytes = fuzzBytes(data, size)

@@ -7,6 +7,8 @@
 // same answer from both schemas.
 @testable import DockerServerCore
 
+/// libFuzzer calls this once per input (`data`, `size` bytes); it returns 0, and a broken
+/// invariant or a crash stops the run (docs/FUZZING.md).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSONBody(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let body = fuzzBytes(data, size)

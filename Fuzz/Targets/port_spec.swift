@@ -11,6 +11,8 @@ func cAccepts(_ family: Int32, _ text: String) -> Bool {
     return text.withCString { inet_pton(family, $0, &buffer) } == 1
 }
 
+/// libFuzzer calls this once per input (`data`, `size` bytes); it returns 0, and a broken
+/// invariant or a crash stops the run (docs/FUZZING.md).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPortSpec(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     var reader = FuzzReader(fuzzBytes(data, size))

@@ -8,6 +8,8 @@
 // route's container name and image reference are valid.
 @testable import DockerServerCore
 
+/// libFuzzer calls this once per input (`data`, `size` bytes); it returns 0, and a broken
+/// invariant or a crash stops the run (docs/FUZZING.md).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRequestHead(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let buffer = fuzzBytes(data, size)

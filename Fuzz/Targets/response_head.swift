@@ -6,6 +6,8 @@
 // line; every shorter prefix asks for more bytes; a `Content-Length` framing is not negative.
 @testable import DockerServerCore
 
+/// libFuzzer calls this once per input (`data`, `size` bytes); it returns 0, and a broken
+/// invariant or a crash stops the run (docs/FUZZING.md).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzResponseHead(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let buffer = fuzzBytes(data, size)

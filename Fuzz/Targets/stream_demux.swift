@@ -32,6 +32,8 @@ func demux(_ pieces: [ArraySlice<UInt8>]) -> (stdout: [UInt8], stderr: [UInt8], 
     return (out, err, demuxer.isAtFrameBoundary)
 }
 
+/// libFuzzer calls this once per input (`data`, `size` bytes); it returns 0, and a broken
+/// invariant or a crash stops the run (docs/FUZZING.md).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzStreamDemux(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let input = fuzzBytes(data, size)

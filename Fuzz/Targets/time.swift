@@ -25,6 +25,8 @@ func padded(_ n: Int, _ width: Int) -> String {
     return String(repeating: "0", count: max(0, width - s.count)) + s
 }
 
+/// libFuzzer calls this once per input (`data`, `size` bytes); it returns 0, and a broken
+/// invariant or a crash stops the run (docs/FUZZING.md).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTime(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let text = String(decoding: fuzzBytes(data, size), as: UTF8.self)

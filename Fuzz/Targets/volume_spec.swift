@@ -5,6 +5,8 @@
 // character in the paths, an absolute container path, and parses back to the same binding.
 @testable import DockerServerCore
 
+/// libFuzzer calls this once per input (`data`, `size` bytes); it returns 0, and a broken
+/// invariant or a crash stops the run (docs/FUZZING.md).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzVolumeSpec(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     var reader = FuzzReader(fuzzBytes(data, size))
