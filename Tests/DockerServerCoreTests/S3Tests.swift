@@ -68,7 +68,7 @@ struct S3Tests {
     @Test func hostileListingIsLinear() throws {
         let body = Array("<ListBucketResult>".utf8) + Array(repeating: Array("<Contents ".utf8), count: 100_000).flatMap { $0 }
         #expect(throws: StoreError.self) { try S3XML.listing(body) }
-        #expect(S3XML.elements("Contents", in: String(decoding: body, as: UTF8.self)).isEmpty)
+        #expect(S3XML.elements("Contents", in: body[...]).isEmpty)
     }
 
     @Test func errorDocuments() {
@@ -76,7 +76,7 @@ struct S3Tests {
         #expect(S3XML.error(Array(body.utf8))! == ("SignatureDoesNotMatch", "The request signature we calculated does not match"))
         #expect(S3XML.error(Array("<Error><Code>NoSuchBucket</Code></Error>".utf8))! == ("NoSuchBucket", ""))
         #expect(S3XML.error(Array("Service Unavailable".utf8)) == nil)
-        #expect(S3XML.unescape("&unknown; &amp &#xZZ; &#128512;") == "&unknown; &amp &#xZZ; 😀")
+        #expect(S3XML.unescape(Array("&unknown; &amp &#xZZ; &#128512;".utf8)[...]) == "&unknown; &amp &#xZZ; 😀")
     }
 
     @Test func amzDates() {

@@ -64,7 +64,10 @@ public struct ClusterEntry: Equatable, Sendable {
     public var serialized: [UInt8] {
         var out = Array("{\"host\":".utf8)
         JSON.string(host).write(into: &out)
-        out += Array(",\"load\":\(loadText),\"updated\":\(updatedMs),\"signature\":\"\(signature)\"}".utf8)
+        out += Array(",\"load\":\(loadText),\"updated\":\(updatedMs),\"signature\":".utf8)
+        // Escaped as the host is: a parsed entry's signature may be any JSON string.
+        JSON.string(signature).write(into: &out)
+        out.append(UInt8(ascii: "}"))
         return out
     }
 

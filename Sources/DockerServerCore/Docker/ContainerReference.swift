@@ -18,7 +18,8 @@ public enum ContainerReference {
     ///   - field: the request field it came from, if any, for the message.
     /// - Throws: `HTTPError` 400 naming the rule.
     public static func validate(_ s: String, what: String = "container name or id", field: String? = nil) throws(HTTPError) -> String {
-        let name = s.hasPrefix("/") ? String(s.dropFirst()) : s
+        // By bytes: a combining mark after the slash must not hide it (or be dropped with it).
+        let name = s.utf8.first == UInt8(ascii: "/") ? String(decoding: s.utf8.dropFirst(), as: UTF8.self) : s
         guard isValid(name) else {
             let shown = s.count > 64 ? String(s.prefix(64)) + "…" : s
             let source = field.map { "field \"\($0)\": " } ?? ""

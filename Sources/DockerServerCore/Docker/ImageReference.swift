@@ -116,8 +116,9 @@ public struct ImageReference: Equatable, Sendable {
     static func isValidDigest(_ s: String) -> Bool {
         guard let colon = s.firstIndex(of: ":") else { return false }
         let algorithm = s[..<colon], hex = s[s.index(after: colon)...]
-        guard !algorithm.isEmpty, algorithm.utf8.allSatisfy({ isAlnumLower($0) || "+._-".utf8.contains($0) }),
-              let a0 = algorithm.utf8.first, isAlnumLower(a0) else { return false }
+        // Components of [a-z0-9] joined by single separators: not `sha256-` nor `a++b`.
+        let components = algorithm.utf8.split(omittingEmptySubsequences: false) { "+._-".utf8.contains($0) }
+        guard components.allSatisfy({ !$0.isEmpty && $0.allSatisfy(isAlnumLower) }) else { return false }
         return hex.utf8.count >= 32 && hex.utf8.count <= 256 && hex.allSatisfy { $0.isHexDigit && $0.isASCII }
     }
 }

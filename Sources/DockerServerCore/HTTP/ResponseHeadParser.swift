@@ -55,7 +55,9 @@ public enum ResponseHeadParser {
         }
         guard let statusLine = lines.first else { throw bad("empty response") }
         let parts = statusLine.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: false)
+        // `status-code = 3DIGIT` (RFC 9112 §4): not `-01` or `+20`, which Int(_:) would take.
         guard parts.count >= 2, parts[0].starts(with: Array("HTTP/1.".utf8)), parts[1].count == 3,
+              parts[1].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
               let status = Int(String(decoding: parts[1], as: UTF8.self)) else {
             throw bad("malformed status line")
         }

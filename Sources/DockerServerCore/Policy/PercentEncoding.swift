@@ -83,10 +83,15 @@ public enum PercentEncoding {
     /// - Throws: `HTTPError` 400 for invalid escapes or a name that is not UTF-8.
     public static func formPairBytes(_ text: some StringProtocol) throws(HTTPError) -> [(String, [UInt8])] {
         var pairs: [(String, [UInt8])] = []
-        for part in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let eq = part.firstIndex(of: "=")
-            let name = try decode(eq.map { part[..<$0] } ?? part[...], plusIsSpace: true)
-            let value = try decodeBytes(eq.map { part[part.index(after: $0)...] } ?? "", plusIsSpace: true)
+        // By bytes, as the WHATWG urlencoded parser splits: as Characters, `&` or `=` followed
+        // by a combining mark would be one Character and separate nothing.
+        for part in Array(text.utf8).split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let eq = part.firstIndex(of: UInt8(ascii: "="))
+            let nameBytes = try decodeBytes(String(decoding: eq.map { part[..<$0] } ?? part[...], as: UTF8.self), plusIsSpace: true)
+            guard let name = String(validating: nameBytes, as: UTF8.self) else {
+                throw HTTPError.badRequest("percent-encoded text is not valid UTF-8")
+            }
+            let value = try decodeBytes(String(decoding: eq.map { part[($0 + 1)...] } ?? [], as: UTF8.self), plusIsSpace: true)
             pairs.append((name, value))
         }
         return pairs

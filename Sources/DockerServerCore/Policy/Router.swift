@@ -116,7 +116,9 @@ public enum Router {
             default: throw methodNotAllowed(method, allow: rootMethods)
             }
         }
-        let rest = String(path.dropFirst())
+        // Without the path's first byte, its `/`: not its first Character, which a combining
+        // mark after the slash would join (`/%D9%97v` would otherwise name container `v`).
+        let rest = String(decoding: path.utf8.dropFirst(), as: UTF8.self)
         switch method {
         case "HEAD": return .pull(try ImageReference(rest))
         case "GET": return .logs(container: try ContainerReference.validate(rest))

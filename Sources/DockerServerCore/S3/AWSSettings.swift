@@ -86,7 +86,9 @@ public enum INIFile {
     public static func sections(_ text: String) -> [String: [String: String]] {
         var sections: [String: [String: String]] = [:]
         var current: String?
-        for raw in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        // LF, CR or CRLF: a file saved with CRLF line ends has "\r\n" Characters, neither
+        // "\n" nor "\r" (the AWS CLI reads such files as it reads any other).
+        for raw in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
             if raw.first == " " || raw.first == "\t" { continue }
             let line = raw.trimmingSpaces
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
