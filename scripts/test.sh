@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): prepares the machine (apt packages, dockerd, local
 # registry, test image, PyPI tools), builds, then runs the unit tests, the canned-request
-# fixtures, the end-to-end suite, the cluster suites (shared folder, S3), the contract test
+# fixtures, the fuzz targets (libFuzzer), the end-to-end suite, the cluster suites (shared folder, S3), the contract test
 # (schemathesis), the fault suite, the systemd suite (a real systemd as PID 1) and the load
 # suite against the release binary that ships.
 set -euo pipefail
@@ -22,6 +22,8 @@ trap 'rm -f "$VECTORS"' EXIT
 python3 scripts/sigv4-vectors.py "$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')" 400 "$VECTORS"
 echo "== unit tests and canned-request fixtures (the OpenAPI document is checked against the code there)"
 DS_SIGV4_VECTORS="$VECTORS" DS_BINARY="$PWD/.build/release/docker-server" swift test
+echo "== coverage-guided fuzzing: every parser, 60 s per target (scripts/fuzz.sh, docs/FUZZING.md)"
+scripts/fuzz.sh 60
 echo "== end-to-end suite"
 Tests/e2e/run.sh .build/release/docker-server
 echo "== cluster mode: three nodes, each with its own engine in its own network namespace"
