@@ -141,7 +141,7 @@ eq "systemd units after the load: no error in the journal" \
 
 if [ -n "$OUT" ]; then
   {
-    echo "### Load: $CLIENTS clients for $SECONDS_PER_RUN s (Tests/e2e/load.sh)"
+    echo "## Load: $CLIENTS clients for $SECONDS_PER_RUN s (Tests/e2e/load.sh)"
     echo
     echo "wrk, 2 threads, $CLIENTS connections, every request a new connection (\`Connection: close\`);"
     echo "rate limits and the per-address cap raised, so the figures are the request path's. \`GET /\`"
