@@ -121,7 +121,7 @@ final class NodeCall: @unchecked Sendable {
                     outcome = .failed(HTTPError(504, "did not confirm the request within \(Limits.clusterContinueTimeoutMs / 1000) s (Expect: 100-continue)",
                                                 reason: .clusterNode))
                 } else {
-                    outcome = .failed(error)
+                    outcome = .failed(Self.nodeError(error))
                 }
                 return
             }
