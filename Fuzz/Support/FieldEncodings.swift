@@ -30,7 +30,8 @@ func formText(_ fields: RequestFields) -> String? {
             guard !items.isEmpty, !name.isEmpty else { return nil }
             for item in items { pairs.append(formEscape((name + "[]").utf8) + "=" + formEscape(item.utf8)) }
         case .map(let entries):
-            guard !name.isEmpty else { return nil }
+            // An empty map (JSON `{}`) has no form encoding, as an empty list has none.
+            guard !entries.isEmpty, !name.isEmpty else { return nil }
             for entry in entries {
                 guard !entry.key.isEmpty else { return nil }
                 pairs.append(formEscape((name + "[" + entry.key + "]").utf8) + "=" + formEscape(entry.value.utf8))
